@@ -1,0 +1,34 @@
+# The course's two commands, `make course` and `make test`, each set everything up by themselves:
+# a project-local .venv with every pinned dependency, then the model and data assets.
+# A second run reuses both and goes straight to the job.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: course test assets profile clean
+
+course: assets
+	$(BIN)/ftcourse run
+
+test: assets
+	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
+	  scripts/without-network $(BIN)/python -m pytest
+
+assets: $(STAMP)
+	$(BIN)/ftcourse assets fetch
+
+profile: $(STAMP)
+	$(BIN)/ftcourse profile --verbose
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "the course needs Python 3.11: run `make PYTHON=/path/to/python3.11 ...`")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install -r requirements.txt
+	$(BIN)/python -m pip install --no-deps --no-build-isolation -e .
+	touch $@
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

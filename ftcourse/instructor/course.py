@@ -1,0 +1,38 @@
+"""The course as nbgrader sees it: its configuration and its assignments (one per lesson)."""
+from pathlib import Path
+
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+from ..shared.errors import CourseError
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG_FILE = ROOT / "autograder" / "nbgrader_config.py"
+
+
+def nbgrader_config(**overrides) -> Config:
+    """The course's nbgrader configuration, with `{"Section.option": value}` overrides."""
+    config = PyFileConfigLoader(CONFIG_FILE.name, path=str(CONFIG_FILE.parent)).load_config()
+    for key, value in overrides.items():
+        section, option = key.split(".")
+        config[section][option] = value
+    return config
+
+
+def lessons() -> list:
+    """Assignment names, in course order: every solutions/<name>/<name>.ipynb."""
+    return sorted(p.parent.name for p in (ROOT / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
+
+
+def source_notebook(lesson: str) -> Path:
+    return _existing(ROOT / "solutions" / lesson / f"{lesson}.ipynb", lesson)
+
+
+def student_notebook(lesson: str) -> Path:
+    return _existing(ROOT / "notebooks" / lesson / f"{lesson}.ipynb", lesson)
+
+
+def _existing(path: Path, lesson: str) -> Path:
+    if not path.is_file():
+        raise CourseError(f"no notebook {path.relative_to(ROOT)}: use one of the lessons {', '.join(lessons())}")
+    return path

@@ -7,13 +7,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: course test assets profile clean
+.PHONY: course test assets profile student validate smoke clean
 
 course: assets
 	$(BIN)/ftcourse run
 
 test: assets
-	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
+	FTCOURSE_PROFILE=ci HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
 	  scripts/without-network $(BIN)/python -m pytest
 
 assets: $(STAMP)
@@ -21,6 +21,16 @@ assets: $(STAMP)
 
 profile: $(STAMP)
 	$(BIN)/ftcourse profile --verbose
+
+smoke: assets
+	$(BIN)/ftcourse smoke
+
+# Instructors: regenerate the student versions in notebooks/ from solutions/, then check both ways.
+student: $(STAMP)
+	$(BIN)/ftcourse build
+
+validate: assets
+	$(BIN)/ftcourse validate
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "the course needs Python 3.11: run `make PYTHON=/path/to/python3.11 ...`")'

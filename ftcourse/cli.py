@@ -1,6 +1,7 @@
-"""The `ftcourse` terminal command: assets, profile, and the course run."""
+"""The `ftcourse` terminal command: assets, profile, the course run, and instructor tools."""
 import argparse
 import sys
+from pathlib import Path
 
 from .shared.errors import CourseError
 
@@ -44,6 +45,50 @@ def cmd_profile(args) -> int:
 
 
 def cmd_run(args) -> int:
+    from .runner.lessons import run_course
+
+    results = run_course(args.profile, names=args.lessons or None, out_dir=args.output)
+    failed = [r["lesson"] for r in results if not r["ok"]]
+    if failed:
+        raise CourseError(f"lessons failed: {', '.join(failed)}: open their executed copies in {args.output}/ to see why")
+    return 0
+
+
+def cmd_build(args) -> int:
+    from .instructor.build import generate
+    from .instructor.course import lessons
+
+    for lesson in args.lessons or lessons():
+        print(f"{lesson}: student version written to {generate(lesson)}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .instructor.validate import validate_all
+
+    outcomes = validate_all(args.profile, names=args.lessons or None)
+    for outcome in outcomes:
+        verdict = "ok" if outcome.ok else "FAILED"
+        want = "full marks" if outcome.version == "source" else "no marks"
+        print(f"{outcome.lesson} {outcome.version} version ({want}): {verdict}")
+        for problem in outcome.problems:
+            print("    " + problem.replace("\n", "\n    "))
+    if not all(o.ok for o in outcomes):
+        raise CourseError("validation failed: fix the notebooks listed above, then `make student` and validate again")
+    return 0
+
+
+def cmd_grade(args) -> int:
+    from .instructor.grade import grade, table
+
+    rows = grade(args.submissions, workspace=args.workspace, profile_name=args.profile, workers=args.workers,
+                 threads=args.threads, sandbox=not args.no_sandbox)
+    print(table(rows))
+    print(f"\ngrades: {Path(args.workspace).resolve() / 'grades.csv'}; feedback: {Path(args.workspace).resolve() / 'feedback'}")
+    return 0
+
+
+def cmd_smoke(args) -> int:
     from .runner.smoke import fine_tune
 
     result = fine_tune(args.profile, output_dir=args.output)
@@ -68,10 +113,36 @@ def parser() -> argparse.ArgumentParser:
     profile.add_argument("-v", "--verbose", action="store_true", help="list every setting")
     profile.set_defaults(func=cmd_profile)
 
-    run = sub.add_parser("run", help="run the course's smoke fine-tune in the active profile")
+    run = sub.add_parser("run", help="run every lesson's solution notebook in the active profile")
+    run.add_argument("lessons", nargs="*", help="only these lessons (default: all)")
     run.add_argument("--profile", help="profile to use (default: $FTCOURSE_PROFILE or the hardware's)")
-    run.add_argument("--output", default="runs/smoke", help="folder for the saved model")
+    run.add_argument("--output", default="runs/lessons", help="folder for the executed notebooks")
     run.set_defaults(func=cmd_run)
+
+    smoke = sub.add_parser("smoke", help="one quick fine-tune that checks the whole stack works")
+    smoke.add_argument("--profile", help="profile to use (default: $FTCOURSE_PROFILE or the hardware's)")
+    smoke.add_argument("--output", default="runs/smoke", help="folder for the saved model")
+    smoke.set_defaults(func=cmd_smoke)
+
+    build = sub.add_parser("build", help="instructors: generate the student versions in notebooks/")
+    build.add_argument("lessons", nargs="*", help="only these lessons (default: all)")
+    build.set_defaults(func=cmd_build)
+
+    validate = sub.add_parser("validate", help="instructors: source gets full marks, student version none")
+    validate.add_argument("lessons", nargs="*", help="only these lessons (default: all)")
+    validate.add_argument("--profile", default="ci", help="profile the notebooks run in (default: ci)")
+    validate.set_defaults(func=cmd_validate)
+
+    from .instructor.course import ROOT
+
+    grade = sub.add_parser("grade", help="instructors: autograde a folder or zip of submissions")
+    grade.add_argument("submissions", help="folder or zip: <student>/<assignment>.ipynb or nbgrader's layout")
+    grade.add_argument("--workspace", default=str(ROOT / "autograder"), help="gradebook, feedback and grades.csv")
+    grade.add_argument("--profile", help="grading profile (default: $FTCOURSE_PROFILE or ci)")
+    grade.add_argument("--workers", type=int, help="jobs side by side (default: cores / threads)")
+    grade.add_argument("--threads", type=int, default=1, help="torch threads per kernel (default 1)")
+    grade.add_argument("--no-sandbox", action="store_true", help="trusted submissions only: no kernel isolation")
+    grade.set_defaults(func=cmd_grade)
     return top
 
 

@@ -12,6 +12,9 @@ from ftcourse.shared.paths import course_home
 ROOT = Path(__file__).resolve().parents[1]
 REAL_HOME = course_home()  # read before any test points FTCOURSE_HOME elsewhere
 
+# The tests, the notebooks that nbval runs and the validations all use the smallest profile.
+os.environ["FTCOURSE_PROFILE"] = "ci"
+
 
 @pytest.fixture
 def empty_home(tmp_path, monkeypatch):

@@ -25,6 +25,9 @@ def test_unknown_profile_lists_the_valid_ones(monkeypatch):
 def test_profiles_grow_from_ci_to_gpu():
     ci, cpu, gpu = (profiles.PROFILES[n] for n in ("ci", "cpu", "gpu"))
     assert ci.train_size < cpu.train_size and gpu.train_size is None
+    from ftcourse.shared.data import GRADING_START
+
+    assert all(p.test_size <= GRADING_START for p in (ci, cpu, gpu)), "grading rows must stay unseen"
     assert ci.min_accuracy <= cpu.min_accuracy <= gpu.min_accuracy
     assert ci.precision == cpu.precision == "fp32" and gpu.precision == "auto"
 

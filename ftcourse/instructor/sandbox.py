@@ -1,0 +1,124 @@
+"""Grading kernels in a sandbox, so student code can neither read hidden tests nor touch grades.
+
+Under plain nbgrader a submission runs with the grader's user, working directory and files:
+measured, it could rewrite every student's grade in the gradebook and print the instructor's
+source notebooks. The grading kernel therefore starts through this launcher, in new Linux
+namespaces:
+
+- mount: the course folder, /tmp, /home, /root, /srv, /mnt and /media become empty; only what the
+  kernel needs comes back: Python, the virtual environment, the ftcourse package and the assets
+  read-only, its own notebook folder and its socket folder writable. The rest of the root
+  filesystem is read-only, so nothing a later submission runs can be altered.
+- network: none. The kernel talks to nbgrader over Unix sockets (`KernelManager.transport=ipc`).
+- pid: the kernel sees only its own processes, so /proc offers no way back out.
+- capabilities: all dropped with no_new_privs, so the mounts cannot be undone.
+
+Run as root, or as a user allowed to create user namespaces. Used as a kernelspec's argv:
+`python -m ftcourse.instructor.sandbox {connection_file}`.
+"""
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+from ..shared.errors import CourseError
+from ..shared.paths import course_home
+from .course import ROOT
+
+KERNEL_NAME = "ftcourse-sandbox"
+HIDDEN = ("/tmp", "/var/tmp", "/home", "/root", "/srv", "/media")  # and /mnt, which holds the stash
+
+
+def unshare_command() -> list:
+    flags = ["--mount", "--net", "--pid", "--fork", "--kill-child"]
+    if os.geteuid() != 0:
+        flags.append("--map-root-user")
+    return ["unshare", *flags]
+
+
+def check_available() -> None:
+    """Fail with the fix when this machine cannot build the sandbox."""
+    probe = subprocess.run([*unshare_command(), "sh", "-c", "mount --make-rprivate / && mount -t tmpfs none /mnt"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        reason = (probe.stderr.strip().splitlines() or ["unknown reason"])[-1]
+        raise CourseError(
+            f"cannot isolate grading kernels on this machine ({reason}): grade as root or where user "
+            "namespaces are allowed, or pass --no-sandbox to grade trusted submissions without isolation"
+        )
+
+
+def mount_script(keep_ro: list, keep_rw: list, hide: list, argv: list, workdir: str) -> str:
+    """The shell commands that build the sandbox inside the new namespaces, then start `argv`."""
+    q = shlex.quote
+    lines = ["set -e", "mount --make-rprivate /", "mount -t tmpfs none /mnt", "mkdir /mnt/keep"]
+    keep = [(p, "ro") for p in keep_ro] + [(p, "rw") for p in keep_rw]
+    for i, (path, _) in enumerate(keep):  # stash before the folders that hold them are hidden
+        lines += [f"mkdir /mnt/keep/{i}", f"mount --rbind {q(path)} /mnt/keep/{i}"]
+    lines.append("mount -o remount,bind,ro /")
+    for path in hide:
+        lines.append(f"mount -t tmpfs -o mode=0755 none {q(path)}")
+    for i, (path, mode) in enumerate(keep):
+        lines += [f"mkdir -p {q(path)}", f"mount --rbind /mnt/keep/{i} {q(path)}"]
+        if mode == "ro":
+            lines.append(f"mount -o remount,bind,ro {q(path)}")
+    # a process's working folder stays on the mount it was opened on: enter the writable bind
+    lines += [f"cd {q(workdir)}", "mkdir -p /tmp/home", "umount -l /mnt", "mount -t tmpfs none /mnt",
+              "mount -t proc proc /proc", "mount --bind /proc/sys /proc/sys",
+              "mount -o remount,bind,ro /proc/sys"]
+    drop = ["setpriv", "--no-new-privs", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all"]
+    lines.append("exec " + " ".join(q(a) for a in drop + ["--"] + argv))
+    return "\n".join(lines)
+
+
+def command(argv: list, workdir: Path, writable: list) -> list:
+    """The command line that runs `argv` confined, in `workdir`, able to write only `writable`."""
+    keep_ro = [Path(sys.base_prefix), Path(sys.prefix), ROOT / "ftcourse", course_home() / "assets",
+               course_home() / "data"]
+    unique = lambda paths: list(dict.fromkeys(str(Path(p).resolve()) for p in paths if Path(p).exists()))  # noqa: E731
+    hide = [p for p in HIDDEN if Path(p).is_dir()] + [str(ROOT)]
+    script = mount_script(unique(keep_ro), unique([workdir, *writable]), hide, argv, str(Path(workdir).resolve()))
+    return [*unshare_command(), "sh", "-c", script]
+
+
+def kernel_env() -> dict:
+    """Environment of confined code: private caches in its own /tmp, no hub."""
+    env = dict(os.environ)
+    env.update(HOME="/tmp/home", HF_HOME="/tmp/hf", HF_MODULES_CACHE="/tmp/hf/modules",
+               MPLCONFIGDIR="/tmp/matplotlib", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1",
+               TRANSFORMERS_OFFLINE="1", FTCOURSE_HOME=str(course_home()))
+    return env
+
+
+def launch(connection_file: str) -> int:
+    """Start a kernel confined: it keeps its notebook folder and the folders of its sockets."""
+    info = json.loads(Path(connection_file).read_text())
+    if info.get("transport") != "ipc":
+        raise CourseError("sandboxed kernels need KernelManager.transport='ipc' (they have no network)")
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file]
+    writable = [Path(connection_file).parent, Path(info["ip"]).parent]
+    return subprocess.call(command(argv, Path.cwd(), writable), env=kernel_env())
+
+
+def install_kernelspec(into: Path) -> Path:
+    """Write the sandbox kernelspec under `into` (a JUPYTER_PATH entry); return its folder."""
+    folder = into / "kernels" / KERNEL_NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = {"argv": [sys.executable, "-m", "ftcourse.instructor.sandbox", "{connection_file}"],
+            "display_name": "Python 3 (ftcourse grading sandbox)", "language": "python",
+            "interrupt_mode": "message"}
+    (folder / "kernel.json").write_text(json.dumps(spec, indent=1))
+    return folder
+
+
+def sandbox_config(runtime: Path) -> dict:
+    """nbgrader/nbclient options that run every graded notebook in the sandbox kernel."""
+    runtime.mkdir(parents=True, exist_ok=True)
+    return {"Execute.kernel_name": KERNEL_NAME, "KernelManager.transport": "ipc",
+            "KernelManager.ip": str(runtime / "kernel")}
+
+
+if __name__ == "__main__":
+    sys.exit(launch(sys.argv[1]))

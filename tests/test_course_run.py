@@ -1,0 +1,39 @@
+"""The course run: executes a lesson in a fresh kernel, collects its key results, survives failures."""
+import nbformat
+import pytest
+
+from ftcourse.runner import lessons as runner
+from ftcourse.shared.profiles import PROFILES
+
+
+def tiny_lesson(tmp_path, body):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(body)])
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+@pytest.fixture
+def lesson_at(monkeypatch):
+    def point_to(path):
+        monkeypatch.setattr(runner, "source_notebook", lambda lesson: path)
+    return point_to
+
+
+def test_key_results_are_collected(tmp_path, lesson_at):
+    lesson_at(tiny_lesson(tmp_path, "import ftcourse, os\n"
+                                    "ftcourse.record_result('test accuracy', 0.5)\n"
+                                    "ftcourse.record_result('profile', os.environ['FTCOURSE_PROFILE'])"))
+    result = runner.run_lesson("tiny", PROFILES["ci"], tmp_path / "runs")
+    assert result["ok"] and result["error"] is None
+    assert result["results"] == [{"name": "test accuracy", "value": 0.5, "unit": ""},
+                                 {"name": "profile", "value": "ci", "unit": ""}]
+    assert (tmp_path / "runs" / "tiny" / "tiny.ipynb").exists()
+    assert "test accuracy 0.500; profile ci" in runner.format_result(result)
+
+
+def test_a_failing_lesson_is_reported_not_raised(tmp_path, lesson_at):
+    lesson_at(tiny_lesson(tmp_path, "raise ValueError('broken lesson')"))
+    result = runner.run_lesson("tiny", PROFILES["ci"], tmp_path / "runs")
+    assert not result["ok"] and "broken lesson" in result["error"]
+    assert "FAILED" in runner.format_result(result)

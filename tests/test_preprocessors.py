@@ -1,0 +1,36 @@
+"""The course's additions to nbgrader's autograde pipeline."""
+import nbformat
+
+from ftcourse.instructor.grade import CDN, plan_workers
+from ftcourse.instructor.preprocessors import LimitOutputBytes
+
+
+def test_huge_outputs_are_cut_with_a_note():
+    cell = nbformat.v4.new_code_cell("print('x' * 50_000_000)")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x" * 50_000_000)]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    nb, _ = LimitOutputBytes(max_bytes=1000).preprocess(nb, {})
+    text = "".join(o.text for o in nb.cells[0].outputs)
+    assert len(text) < 1200 and "output cut by the grader: 50.0 MB" in text
+    assert nb.metadata["ftcourse"]["notes"] == ["output of cell 1 cut from 50.0 MB"]
+
+
+def test_small_outputs_are_untouched():
+    cell = nbformat.v4.new_code_cell("print('hi')")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi\n")]
+    nb, _ = LimitOutputBytes().preprocess(nbformat.v4.new_notebook(cells=[cell]), {})
+    assert nb.cells[0].outputs[0].text == "hi\n" and "ftcourse" not in nb.metadata
+
+
+def test_workers_times_threads_never_exceed_the_cores():
+    import os
+
+    cores = len(os.sched_getaffinity(0))
+    assert plan_workers(None, 1) == cores
+    assert plan_workers(64, 1) == cores
+    assert plan_workers(None, cores) == 1
+
+
+def test_feedback_loses_its_cdn_scripts():
+    page = '<head><script src="https://cdn.example/mathjax.js"></script><script>local()</script></head>'
+    assert CDN.sub("", page) == "<head><script>local()</script></head>"

@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: course test assets profile student validate smoke clean
+.PHONY: course test assets profile student validate grade smoke clean
 
 course: assets
 	$(BIN)/ftcourse run
@@ -31,6 +31,11 @@ student: $(STAMP)
 
 validate: assets
 	$(BIN)/ftcourse validate
+
+# Grade a folder or zip of submissions (default: the sample class) into autograder/.
+SUBMISSIONS ?= autograder/sample_class
+grade: assets
+	$(BIN)/ftcourse grade $(SUBMISSIONS)
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "the course needs Python 3.11: run `make PYTHON=/path/to/python3.11 ...`")'

@@ -98,6 +98,15 @@ def cmd_smoke(args) -> int:
     return 0
 
 
+def cmd_quiz(args) -> int:
+    from .quiz import terminal
+
+    if args.report:
+        print(terminal.report())
+        return 0
+    return terminal.run(args.lesson, n=args.n, seed=args.seed, review=args.review)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="ftcourse", description="Support tools of the fine-tuning course.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -143,6 +152,14 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--threads", type=int, default=1, help="torch threads per kernel (default 1)")
     grade.add_argument("--no-sandbox", action="store_true", help="trusted submissions only: no kernel isolation")
     grade.set_defaults(func=cmd_grade)
+
+    quiz = sub.add_parser("quiz", help="practice questions in the terminal; --report shows your progress")
+    quiz.add_argument("--lesson", help="one lesson, e.g. 01 or 01_trainer_api (default: every lesson)")
+    quiz.add_argument("-n", type=int, help="ask at most N questions")
+    quiz.add_argument("--seed", type=int, help="fix the order of questions and choices")
+    quiz.add_argument("--review", action="store_true", help="put the questions missed before first")
+    quiz.add_argument("--report", action="store_true", help="print the progress per lesson, then exit")
+    quiz.set_defaults(func=cmd_quiz)
     return top
 
 

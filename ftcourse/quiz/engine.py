@@ -1,0 +1,391 @@
+"""The quiz engine: the question bank, answer checking, shuffling and scoring.
+
+Nothing here imports Jupyter, so the notebook widget, the terminal quiz and graded lessons all judge
+answers with the same code. Questions live in YAML files in `bank/`, one per lesson, so instructors
+edit questions without touching Python; `lesson_problems` says what is wrong with a file.
+"""
+import numbers
+import random
+import re
+import string
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from ..shared.errors import CourseError
+
+BANK = Path(__file__).parent / "bank"
+TYPES = ("single", "multiple", "numeric", "text", "open")
+LETTERS = string.ascii_lowercase
+REQUIRED = ("id", "lesson", "type", "prompt", "answer", "explanation", "section", "difficulty")
+EXTRA = {"single": ("choices",), "multiple": ("choices",), "numeric": ("tolerance",), "text": (), "open": ()}
+QUESTION_ID = re.compile(r"^\d\d-[a-z0-9]+(-[a-z0-9]+)*$")
+FILE_NAME = re.compile(r"^(\d\d)_[a-z0-9_]+$")
+# Text answers compare without case, punctuation (underscores stay: they are part of names) or quotes.
+_IGNORED = str.maketrans({c: " " for c in string.punctuation.replace("_", "") + "“”‘’«»"})
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+
+
+@dataclass(frozen=True)
+class Choice:
+    text: str
+    feedback: str  # why this choice is right or wrong, shown when it is picked
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    lesson: str
+    type: str
+    prompt: str  # Markdown
+    answer: object  # choice index, frozenset of indices, number, tuple of accepted texts, or model answer
+    explanation: str
+    section: str
+    difficulty: int
+    choices: tuple = ()
+    tolerance: float = 0.0
+
+
+@dataclass(frozen=True)
+class Lesson:
+    code: str  # "01"
+    name: str  # "01_trainer_api", the file name and the lesson's notebook name
+    title: str
+    questions: tuple
+
+
+@dataclass(frozen=True)
+class Result:
+    question: Question
+    status: str  # correct, partial, incorrect, or self-assessed (an open question not yet assessed)
+    score: float  # in [0, 1]
+    feedback: tuple  # Markdown lines about this response, shown before the question's explanation
+
+    @property
+    def explanation(self) -> str:
+        return self.question.explanation
+
+
+# --- the bank ---------------------------------------------------------------------------------------
+
+def _is_text(value) -> bool:
+    return isinstance(value, str) and value.strip() != ""
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _choice_problems(raw) -> list:
+    choices = raw["choices"]
+    if not isinstance(choices, list) or len(choices) < 2:
+        return ["choices must be a list of at least 2"]
+    bad = [i for i, c in enumerate(choices)
+           if not isinstance(c, dict) or set(c) != {"text", "feedback"} or not all(map(_is_text, c.values()))]
+    return [f"choice {LETTERS[i]} needs exactly `text` and `feedback`, both text" for i in bad]
+
+
+def _answer_problems(raw) -> list:
+    """Problems with `answer` (and `choices`, `tolerance`) for the question's type."""
+    kind, answer = raw["type"], raw["answer"]
+    if kind in ("single", "multiple"):
+        found = _choice_problems(raw)
+        valid = LETTERS[:len(raw["choices"])] if isinstance(raw["choices"], list) else ""
+        picked = answer if kind == "multiple" else [answer]
+        if not isinstance(picked, list) or not picked or len(set(map(str, picked))) != len(picked):
+            return found + ["answer must be a non-empty list of distinct choice letters"]
+        if not all(isinstance(a, str) and len(a) == 1 and a in valid for a in picked):
+            return found + [f"answer must name choices by letter ({', '.join(valid)}), got {answer!r}"]
+        return found
+    if kind == "numeric":
+        found = [] if _is_number(answer) else ["answer must be a number"]
+        return found + ([] if _is_number(raw["tolerance"]) and raw["tolerance"] >= 0 else
+                        ["tolerance must be a number >= 0"])
+    if kind == "text":
+        accepted = answer if isinstance(answer, list) else [answer]
+        ok = accepted and all(isinstance(a, str) and normalise(a) for a in accepted)
+        return [] if ok else ["answer must be the accepted text, or a list of them"]
+    return [] if _is_text(answer) else ["answer must be the model answer (text)"]
+
+
+def question_problems(raw, lesson: str) -> list:
+    """What is wrong with one question as written in the bank file of `lesson` (empty when valid)."""
+    if not isinstance(raw, dict):
+        return [f"a question must be a mapping, not {type(raw).__name__}"]
+    if raw.get("type") not in TYPES:
+        return [f"type must be one of {', '.join(TYPES)}, got {raw.get('type')!r}"]
+    needed = REQUIRED + EXTRA[raw["type"]]
+    found = [f"missing `{key}`" for key in needed if key not in raw]
+    found += [f"unknown key `{key}`" for key in raw if key not in needed]
+    if found:
+        return found
+    if not isinstance(raw["id"], str) or not QUESTION_ID.match(raw["id"]) or not raw["id"].startswith(f"{lesson}-"):
+        found.append(f"id must look like {lesson}-some-name (lowercase, digits, dashes)")
+    if raw["lesson"] != lesson:
+        found.append(f"lesson must be \"{lesson}\" (quoted, as in the file name), got {raw['lesson']!r}")
+    found += [f"`{key}` must be non-empty text" for key in ("prompt", "explanation", "section")
+              if not _is_text(raw[key])]
+    if raw["difficulty"] not in (1, 2, 3) or isinstance(raw["difficulty"], bool):
+        found.append("difficulty must be 1, 2 or 3")
+    return found + _answer_problems(raw)
+
+
+def _read(path: Path):
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise CourseError(f"{path.name} is not valid YAML ({' '.join(str(err).split())}): fix the file") from None
+
+
+def lesson_problems(path: Path) -> list:
+    """Every problem in one bank file, each as 'file: question id: problem'."""
+    match = FILE_NAME.match(path.stem)
+    if not match:
+        return [f"{path.name}: the file name must look like 01_some_name.yaml"]
+    data = _read(path)
+    if not isinstance(data, dict) or set(data) != {"title", "questions"} or not _is_text(data["title"]):
+        return [f"{path.name}: the file must hold a mapping with `title` (text) and `questions` (a list)"]
+    if not isinstance(data["questions"], list) or not data["questions"]:
+        return [f"{path.name}: `questions` must be a non-empty list"]
+    found = []
+    for number, raw in enumerate(data["questions"], 1):
+        name = raw.get("id", f"question {number}") if isinstance(raw, dict) else f"question {number}"
+        found += [f"{path.name}: {name}: {problem}" for problem in question_problems(raw, match.group(1))]
+    ids = Counter(raw["id"] for raw in data["questions"] if isinstance(raw, dict) and "id" in raw)
+    return found + [f"{path.name}: id {qid} is used {count} times" for qid, count in ids.items() if count > 1]
+
+
+def _question(raw) -> Question:
+    kind, answer = raw["type"], raw["answer"]
+    if kind == "single":
+        answer = LETTERS.index(answer)
+    elif kind == "multiple":
+        answer = frozenset(LETTERS.index(a) for a in answer)
+    elif kind == "text":
+        answer = tuple(answer) if isinstance(answer, list) else (answer,)
+    choices = tuple(Choice(c["text"].strip(), c["feedback"].strip()) for c in raw.get("choices", ()))
+    return Question(id=raw["id"], lesson=raw["lesson"], type=kind, prompt=raw["prompt"].strip(), answer=answer,
+                    explanation=raw["explanation"].strip(), section=raw["section"].strip(),
+                    difficulty=raw["difficulty"], choices=choices, tolerance=raw.get("tolerance", 0.0))
+
+
+def load_lesson(path: Path) -> Lesson:
+    problems = lesson_problems(path)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise CourseError(f"the quiz bank has a bad question: {problems[0]}{more}: fix {path}")
+    data = _read(path)
+    return Lesson(code=path.stem[:2], name=path.stem, title=data["title"].strip(),
+                  questions=tuple(_question(raw) for raw in data["questions"]))
+
+
+@cache
+def load_bank(folder: Path = BANK) -> dict:
+    """Lesson code -> Lesson, for every bank file, in course order.
+
+    Ids are unique across the bank: each is unique in its file and starts with its file's lesson code.
+    """
+    lessons = {}
+    for path in sorted(folder.glob("*.yaml")):
+        lesson = load_lesson(path)
+        if lesson.code in lessons:
+            raise CourseError(f"two bank files for lesson {lesson.code}: keep one of {lessons[lesson.code].name}.yaml "
+                              f"and {path.name}")
+        lessons[lesson.code] = lesson
+    return lessons
+
+
+def lesson(name) -> Lesson:
+    """A lesson by code ("01", 1) or by name ("01_trainer_api")."""
+    bank = load_bank()
+    key = f"{name:02d}" if isinstance(name, int) and not isinstance(name, bool) else str(name).strip()
+    for found in bank.values():
+        if key in (found.code, found.name) or (key.isdigit() and int(key) == int(found.code)):
+            return found
+    valid = ", ".join(f"{x.code} ({x.name})" for x in bank.values())
+    raise CourseError(f"no quiz for lesson {name!r}: use one of {valid}")
+
+
+def select(name=None) -> list:
+    """The questions of one lesson, or of the whole bank when `name` is None."""
+    if name is None:
+        return [q for found in load_bank().values() for q in found.questions]
+    return list(lesson(name).questions)
+
+
+def question(question_id: str) -> Question:
+    everything = select()
+    for found in everything:
+        if found.id == question_id:
+            return found
+    same_lesson = [q.id for q in everything if q.id[:3] == str(question_id)[:3]]
+    valid = ", ".join(same_lesson or [q.id for q in everything])
+    raise CourseError(f"no question {question_id!r} in the quiz bank: use one of {valid}")
+
+
+# --- order --------------------------------------------------------------------------------------------
+
+def arrange(questions, seed, n=None, first=()) -> list:
+    """The questions in an order fixed by `seed`, those whose ids are in `first` ahead, at most `n`."""
+    if n is not None and (not isinstance(n, int) or n < 1):
+        raise CourseError(f"n must be a whole number of questions, at least 1, got {n!r}")
+    order = list(questions)
+    random.Random(seed).shuffle(order)
+    order.sort(key=lambda q: q.id not in first)  # stable: keeps the shuffled order within each group
+    return order[:n]
+
+
+def choice_order(q: Question, seed) -> list:
+    """Indices of `q.choices` in display order; fixed by the seed and the question, not by the others."""
+    order = list(range(len(q.choices)))
+    random.Random(f"{seed}:{q.id}").shuffle(order)
+    return order
+
+
+# --- checking -----------------------------------------------------------------------------------------
+
+def normalise(text: str) -> str:
+    """Text answers compare after dropping case, quotes, backticks, punctuation and extra whitespace."""
+    return " ".join(text.casefold().translate(_IGNORED).split())
+
+
+def _number_text(value) -> str:
+    return f"{value:,}" if float(value).is_integer() and abs(value) >= 1000 else f"{value:g}"
+
+
+def _wrong_form(q: Question, expected: str, response) -> CourseError:
+    return CourseError(f"question {q.id} is {q.type}: answer with {expected}; got {response!r}")
+
+
+def _choice_index(q: Question, response) -> int:
+    """A choice given as a letter ('b', in the bank's order) or a 0-based index."""
+    count = len(q.choices)
+    if isinstance(response, str) and len(response.strip()) == 1 and response.strip().lower() in LETTERS[:count]:
+        return LETTERS.index(response.strip().lower())
+    if isinstance(response, int) and not isinstance(response, bool) and 0 <= response < count:
+        return response
+    kind = "one choice" if q.type == "single" else "a list of choices"
+    raise _wrong_form(q, f"{kind}: a letter a-{LETTERS[count - 1]} or an index 0-{count - 1}", response)
+
+
+def _marked(q: Question, index: int) -> str:
+    right = index == q.answer if q.type == "single" else index in q.answer
+    return f"{'✓' if right else '✗'} **{q.choices[index].text}**: {q.choices[index].feedback}"
+
+
+def _check_single(q: Question, response) -> Result:
+    picked = _choice_index(q, response)
+    right = picked == q.answer
+    return Result(q, "correct" if right else "incorrect", float(right), (_marked(q, picked),))
+
+
+def _check_multiple(q: Question, response) -> Result:
+    if isinstance(response, (str, bytes)) or not hasattr(response, "__iter__"):
+        raise _wrong_form(q, "a list of choices, e.g. ['a', 'c'] or [0, 2]", response)
+    picked = sorted({_choice_index(q, r) for r in response})
+    hits = sum(i in q.answer for i in picked)
+    # Each wrong pick cancels a right one, so ticking every box earns nothing.
+    score = max(0, hits - (len(picked) - hits)) / len(q.answer)
+    status = "correct" if set(picked) == q.answer else "partial" if score > 0 else "incorrect"
+    feedback = tuple(_marked(q, i) for i in picked)
+    missed = len(q.answer) - hits
+    if missed:
+        feedback += (f"You left out {missed} right choice{'s' if missed > 1 else ''}.",)
+    return Result(q, status, score, feedback)
+
+
+def parse_number(text):
+    """A number from a response: '73728', '73,728', '73_728', '0.25', '-1e-3'; None when it is none."""
+    cleaned = text.strip().replace(" ", "")
+    if _THOUSANDS.match(cleaned):
+        cleaned = cleaned.replace(",", "")
+    try:
+        return float(cleaned)
+    except ValueError:
+        return None
+
+
+def _check_numeric(q: Question, response) -> Result:
+    value = parse_number(response) if isinstance(response, str) else response
+    if not _is_number(value):
+        raise _wrong_form(q, "a number, e.g. 42 or 0.25", response)
+    right = abs(value - q.answer) <= q.tolerance + 1e-9 * max(1.0, abs(q.answer))
+    answer = _number_text(q.answer) + (f" (± {_number_text(q.tolerance)})" if q.tolerance else "")
+    verdict = "is right." if right else f"is not it: the answer is {answer}."
+    return Result(q, "correct" if right else "incorrect", float(right), (f"{_number_text(value)} {verdict}",))
+
+
+def _check_text(q: Question, response) -> Result:
+    if not isinstance(response, str) or not normalise(response):
+        raise _wrong_form(q, "some text", response)
+    right = normalise(response) in {normalise(a) for a in q.answer}
+    verdict = "Right." if right else f"Not it: the expected answer is `{q.answer[0]}`."
+    return Result(q, "correct" if right else "incorrect", float(right), (verdict,))
+
+
+def _check_open(q: Question, response) -> Result:
+    if not isinstance(response, str):
+        raise _wrong_form(q, "your answer as text (it may be empty)", response)
+    return Result(q, "self-assessed", 0.0, ("Compare your answer with the model answer:", q.answer))
+
+
+CHECKERS = {"single": _check_single, "multiple": _check_multiple, "numeric": _check_numeric,
+            "text": _check_text, "open": _check_open}
+
+
+def check(q: Question, response) -> Result:
+    """Judge one response. For an open question the result is `self-assessed` with the model answer,
+    scoring 0 until the student says how they did (`self_assess`). A response of the wrong form
+    (a list for a single choice, text that is no number) raises CourseError saying what is expected."""
+    return CHECKERS[q.type](q, response)
+
+
+def self_assess(q: Question, got_it: bool) -> Result:
+    """The student's own verdict on an open question, after comparing with the model answer."""
+    if q.type != "open":
+        raise CourseError(f"question {q.id} is {q.type}, checked automatically: use check(), not self_assess()")
+    verdict = "You marked this as understood." if got_it else "You marked this to review again."
+    return Result(q, "correct" if got_it else "incorrect", float(bool(got_it)),
+                  (verdict + " The model answer:", q.answer))
+
+
+# --- one sitting ----------------------------------------------------------------------------------------
+
+class Quiz:
+    """One sitting: which questions in which order, attempts per question and the best result of each.
+
+    The seed fixes the order of questions and choices; without one a random seed is drawn and kept
+    in `seed`, so a sitting can be repeated. The ids in `first` (e.g. missed before) come first.
+    """
+
+    def __init__(self, lesson_name=None, n=None, seed=None, first=()):
+        self.seed = random.randrange(1_000_000) if seed is None else seed
+        self.questions = arrange(select(lesson_name), self.seed, n, set(first))
+        self.attempts = Counter()
+        self.best = {}
+
+    def choices(self, q: Question) -> list:
+        """(index in the bank, Choice) pairs in display order."""
+        return [(i, q.choices[i]) for i in choice_order(q, self.seed)]
+
+    def answer(self, q: Question, response) -> Result:
+        return self._count(check(q, response))
+
+    def assess(self, q: Question, got_it: bool) -> Result:
+        return self._count(self_assess(q, got_it))
+
+    def _count(self, result: Result) -> Result:
+        if result.status != "self-assessed":  # seeing a model answer is not an attempt yet
+            qid = result.question.id
+            self.attempts[qid] += 1
+            if qid not in self.best or result.score > self.best[qid].score:
+                self.best[qid] = result
+        return result
+
+    @property
+    def score(self) -> float:
+        """The sum of each question's best score so far (0 to the number of questions)."""
+        return sum(r.score for r in self.best.values())

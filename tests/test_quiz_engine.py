@@ -1,0 +1,150 @@
+"""The quiz engine: checking each question type, clear errors, seeded order, and scoring a sitting."""
+import pytest
+
+from ftcourse.quiz import engine
+from ftcourse.shared.errors import CourseError
+
+SINGLE = engine.question("01-eval-strategy")  # right: a
+MULTIPLE = engine.question("01-best-metric")  # right: a, b, d
+NUMERIC = engine.question("03-minilm-qv")  # 74498, tolerance 0
+TEXT = engine.question("01-processing-class")
+OPEN = engine.question("05-lora-rank")
+
+
+def test_single_choice_by_letter_or_index():
+    right = engine.check(SINGLE, "a")
+    assert (right.status, right.score) == ("correct", 1.0)
+    wrong = engine.check(SINGLE, 1)
+    assert (wrong.status, wrong.score) == ("incorrect", 0.0)
+    assert "TypeError" in wrong.feedback[0] and "evaluation_strategy" in wrong.feedback[0]
+    assert "eval_strategy" in wrong.explanation
+
+
+@pytest.mark.parametrize("picked, status, score", [
+    (["a", "b", "d"], "correct", 1.0),
+    ([3, 0, 1], "correct", 1.0),
+    (["a"], "partial", 1 / 3),
+    (["a", "b"], "partial", 2 / 3),
+    (["a", "b", "c"], "partial", 1 / 3),  # a wrong pick cancels a right one
+    (["a", "c"], "incorrect", 0.0),
+    (["a", "b", "c", "d"], "partial", 2 / 3),
+    ([], "incorrect", 0.0),
+])
+def test_multiple_choice_gives_partial_credit(picked, status, score):
+    result = engine.check(MULTIPLE, picked)
+    assert result.status == status and result.score == pytest.approx(score)
+
+
+def test_multiple_choice_feedback_covers_picks_and_misses():
+    result = engine.check(MULTIPLE, ["a", "c"])
+    assert result.feedback[0].startswith("✓") and result.feedback[1].startswith("✗")
+    assert "with or without" in result.feedback[1]
+    assert result.feedback[-1] == "You left out 2 right choices."
+
+
+@pytest.mark.parametrize("response", [74498, 74498.0, "74498", "74,498", " 74_498 "])
+def test_numeric_accepts_common_spellings(response):
+    assert engine.check(NUMERIC, response).status == "correct"
+
+
+def test_numeric_tolerance_and_wrong_value():
+    accuracy = engine.question("01-accuracy-from-logits")  # 0.667 ± 0.01
+    assert engine.check(accuracy, "0.6667").status == "correct"
+    assert engine.check(accuracy, 2 / 3).status == "correct"
+    wrong = engine.check(NUMERIC, "73728")
+    assert wrong.status == "incorrect" and "74,498" in wrong.feedback[0]
+    for ambiguous in ("7,44,98", "0,5"):  # not thousands separators: refused rather than guessed
+        with pytest.raises(CourseError, match="a number"):
+            engine.check(accuracy, ambiguous)
+
+
+@pytest.mark.parametrize("response", ["processing_class", "  Processing_Class ", "`processing_class`",
+                                      "'processing_class'", '"processing_class="', "processing_class.",
+                                      "processing_class=tokenizer"])
+def test_text_answers_ignore_case_quotes_and_punctuation(response):
+    assert engine.check(TEXT, response).status == "correct"
+
+
+@pytest.mark.parametrize("response", ["processing class", "tokenizer", "processing_classes"])
+def test_text_answers_still_need_the_right_name(response):
+    result = engine.check(TEXT, response)
+    assert result.status == "incorrect" and "processing_class" in result.feedback[0]
+
+
+def test_open_question_shows_the_model_answer_then_self_assessment():
+    shown = engine.check(OPEN, "the rank of the update")
+    assert (shown.status, shown.score) == ("self-assessed", 0.0)
+    assert OPEN.answer in shown.feedback
+    assert (engine.self_assess(OPEN, True).status, engine.self_assess(OPEN, True).score) == ("correct", 1.0)
+    assert engine.self_assess(OPEN, False).score == 0.0
+    with pytest.raises(CourseError, match="checked automatically: use check"):
+        engine.self_assess(SINGLE, True)
+
+
+@pytest.mark.parametrize("q, response, expected", [
+    (SINGLE, ["a"], "one choice: a letter a-d or an index 0-3"),
+    (SINGLE, None, "one choice"),
+    (SINGLE, "e", "one choice"),
+    (SINGLE, True, "one choice"),
+    (MULTIPLE, "a,b", r"a list of choices, e.g. \['a', 'c'\]"),
+    (MULTIPLE, ["a", "z"], "a list of choices: a letter a-d"),
+    (NUMERIC, "about 70k", "a number, e.g. 42 or 0.25"),
+    (NUMERIC, "", "a number"),
+    (TEXT, 3, "some text"),
+    (TEXT, "  ", "some text"),
+    (OPEN, None, "your answer as text"),
+])
+def test_responses_of_the_wrong_form_say_what_is_expected(q, response, expected):
+    with pytest.raises(CourseError, match=f"question {q.id} is {q.type}: answer with {expected}"):
+        engine.check(q, response)
+
+
+@pytest.mark.parametrize("name", ["01", "1", 1, "01_trainer_api", " 01 "])
+def test_lessons_by_code_or_name(name):
+    assert engine.lesson(name).name == "01_trainer_api"
+
+
+def test_unknown_lessons_and_questions_list_the_valid_ones():
+    with pytest.raises(CourseError, match=r"no quiz for lesson '07': use one of 01 \(01_trainer_api\), .*05 \(05_pr"):
+        engine.lesson("07")
+    with pytest.raises(CourseError, match="no question '03-lora-r' in the quiz bank: use one of 03-linear-params, "):
+        engine.question("03-lora-r")
+    with pytest.raises(CourseError, match="use one of 01-eval-strategy, .*05-peft-advantages"):
+        engine.question("nonsense")
+
+
+def test_the_seed_fixes_questions_and_choices():
+    one, again, other = engine.Quiz("02", seed=7), engine.Quiz("02", seed=7), engine.Quiz("02", seed=8)
+    assert one.questions == again.questions != other.questions
+    assert [one.choices(q) for q in one.questions] == [again.choices(q) for q in again.questions]
+    assert sorted(q.id for q in one.questions) == sorted(q.id for q in engine.lesson("02").questions)
+    orders = {tuple(i for i, _ in engine.Quiz("02", seed=s).choices(SINGLE)) for s in range(20)}
+    assert len(orders) > 1, "choices are shuffled"
+
+
+def test_choice_order_does_not_depend_on_the_other_questions():
+    whole, part = engine.Quiz(None, seed=3), engine.Quiz("01", n=2, seed=3)
+    assert all(whole.choices(q) == part.choices(q) for q in part.questions)
+
+
+def test_n_first_and_random_seed():
+    quiz = engine.Quiz("04", n=3, seed=1, first={"04-rouge2", "04-bleu-short"})
+    assert len(quiz.questions) == 3
+    assert {q.id for q in quiz.questions[:2]} == {"04-rouge2", "04-bleu-short"}
+    assert isinstance(engine.Quiz("04").seed, int)
+    with pytest.raises(CourseError, match="n must be a whole number of questions, at least 1, got 0"):
+        engine.Quiz("04", n=0)
+
+
+def test_a_sitting_counts_attempts_and_keeps_the_best_score():
+    quiz = engine.Quiz("01", seed=0)
+    quiz.answer(MULTIPLE, ["a"])
+    quiz.answer(MULTIPLE, ["a", "b", "d"])
+    quiz.answer(MULTIPLE, ["c"])
+    quiz.answer(OPEN, "shown, not yet assessed")
+    quiz.assess(OPEN, True)
+    with pytest.raises(CourseError):
+        quiz.answer(SINGLE, "z")
+    assert quiz.attempts == {"01-best-metric": 3, "05-lora-rank": 1}
+    assert quiz.best["01-best-metric"].score == 1.0
+    assert quiz.score == 2.0

@@ -5,32 +5,34 @@ import json
 from pathlib import Path
 
 
-def audit(notebook: Path, gradebook, assignment: str) -> list:
-    from nbgrader import utils
+def audit(notebook: Path, released: Path, gradebook, assignment: str) -> list:
+    """Notes on `notebook` as submitted, against the student version `released` and the gradebook."""
+    import nbformat
 
     try:
-        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    except (OSError, ValueError, KeyError, TypeError) as err:
+        cells = nbformat.reads(notebook.read_text(encoding="utf-8"), as_version=4).cells
+    except Exception as err:  # noqa: BLE001 - any unreadable file is the student's, and graded 0
         return [f"{notebook.name} is not a readable notebook ({type(err).__name__}): graded 0"]
-    source = gradebook.find_notebook(notebook.stem, assignment)
-    submitted = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id"): c for c in cells}
+    given = {grade_id(c): c for c in nbformat.read(str(released), as_version=4).cells if grade_id(c)}
+    submitted = {grade_id(c): c for c in cells if grade_id(c)}
     notes = []
-    for grade_cell in source.grade_cells:
+    for grade_cell in gradebook.find_notebook(notebook.stem, assignment).grade_cells:
         cell = submitted.get(grade_cell.name)
         if cell is None:
             notes.append(f"test cell {grade_cell.name} was deleted: put back from the gradebook")
             continue
-        points = cell["metadata"]["nbgrader"].get("points")
+        points = cell.metadata["nbgrader"].get("points")
         if points is not None and float(points) != grade_cell.max_score:
             notes.append(f"points of {grade_cell.name} changed to {points}: graded out of {grade_cell.max_score:g}")
-    for source_cell in source.source_cells:
-        cell = submitted.get(source_cell.name)
-        if cell is not None and source_cell.locked and cell.get("metadata", {}).get("nbgrader", {}).get("locked"):
-            from nbformat import from_dict
-
-            if utils.compute_checksum(from_dict(cell)) != source_cell.checksum:
-                notes.append(f"locked cell {source_cell.name} was edited: graded with the original")
+    for name, original in given.items():
+        if original.metadata["nbgrader"].get("locked") and name in submitted \
+                and submitted[name].source.strip() != original.source.strip():
+            notes.append(f"locked cell {name} was edited: graded with the original")
     return notes
+
+
+def grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
 def cell_failures(autograded: Path) -> list:

@@ -19,7 +19,18 @@ def generate(lesson: str, release_dir: Path = ROOT / "notebooks") -> Path:
         result = api.generate_assignment(lesson, force=True, create=True)
     if not result["success"]:
         raise RuntimeError(f"nbgrader could not generate {lesson}:\n{result['log']}{result.get('error', '')}")
-    return release_dir / lesson / f"{lesson}.ipynb"
+    student = release_dir / lesson / f"{lesson}.ipynb"
+    _drop_widget_state(student)
+    return student
+
+
+def _drop_widget_state(path: Path) -> None:
+    """Progress-bar widget state from the instructor's run means nothing in a fresh copy."""
+    import nbformat
+
+    notebook = nbformat.read(str(path), as_version=4)
+    if notebook.metadata.pop("widgets", None) is not None:
+        nbformat.write(notebook, str(path))
 
 
 def generate_all(release_dir: Path = ROOT / "notebooks") -> list:

@@ -1,4 +1,6 @@
 """The course as nbgrader sees it: its configuration and its assignments (one per lesson)."""
+import os
+import sys
 from pathlib import Path
 
 from traitlets.config import Config
@@ -12,6 +14,9 @@ CONFIG_FILE = ROOT / "autograder" / "nbgrader_config.py"
 
 def nbgrader_config(**overrides) -> Config:
     """The course's nbgrader configuration, with `{"Section.option": value}` overrides."""
+    tools = str(Path(sys.executable).parent)  # nbgrader runs `alembic` to set up its gradebook
+    if tools not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = tools + os.pathsep + os.environ.get("PATH", "")
     config = PyFileConfigLoader(CONFIG_FILE.name, path=str(CONFIG_FILE.parent)).load_config()
     for key, value in overrides.items():
         section, option = key.split(".")

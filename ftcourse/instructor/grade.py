@@ -69,7 +69,7 @@ def _offline_feedback(feedback_dir: Path) -> None:
 
 
 def grade(source, workspace=ROOT / "autograder", profile_name=None, workers=None, threads=1,
-          sandbox=True, log=print) -> list:
+          sandbox=True, assignments=None, log=print) -> list:
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.plugins.export import CsvExportPlugin
 
@@ -81,7 +81,7 @@ def grade(source, workspace=ROOT / "autograder", profile_name=None, workers=None
     workers = plan_workers(workers, threads)
     config = grading_config(workspace, profile)
     api = _api(config)
-    assignments = lessons()
+    assignments = assignments or lessons()
     for assignment in assignments:
         result = api.generate_assignment(assignment, force=True, create=True)
         if not result["success"]:
@@ -96,10 +96,12 @@ def grade(source, workspace=ROOT / "autograder", profile_name=None, workers=None
             row = rows[(submission.student, submission.assignment)] = Row(submission.student, submission.assignment)
             row.notes += submission.notes
             named = [p for p in submission.notebooks if p.name == f"{submission.assignment}.ipynb"]
+            released = workspace / "release" / submission.assignment / f"{submission.assignment}.ipynb"
             for notebook in named:
-                row.notes += audit(notebook, gb, submission.assignment)
-    jobs = [key for key, row in rows.items()
-            if (workspace / "submitted" / key[0] / key[1] / f"{key[1]}.ipynb").exists()]
+                row.notes += audit(notebook, released, gb, submission.assignment)
+    jobs = [key for key, row in rows.items()  # unreadable notebooks are noted above and score 0
+            if (workspace / "submitted" / key[0] / key[1] / f"{key[1]}.ipynb").exists()
+            and not any("not a readable notebook" in note for note in row.notes)]
     log(f"grading {len(jobs)} submissions of {len({s for s, _ in rows})} students in the {profile.name} profile: "
         f"{workers} at a time, {threads} torch thread(s) each, kernels {'sandboxed' if sandbox else 'NOT sandboxed'}")
 

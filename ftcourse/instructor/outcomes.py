@@ -39,6 +39,27 @@ def sentiment_classifier(model_dir: str) -> tuple:
                     f"the {profile.name} profile needs at least {profile.min_accuracy}")
 
 
+@outcome
+def lora_adapter(adapter_dir: str) -> tuple:
+    """A saved LoRA adapter (lesson 03): only LoRA matrices and the classifier head, a file well below
+    the base model's size, and, applied to the pristine base model, the profile's accuracy."""
+    from ..shared.data import grading_split
+    from ..shared.profiles import select
+    from ..student.lora_checks import adapter_accuracy, adapter_problems
+
+    profile = select()
+    try:
+        problems = adapter_problems(adapter_dir)
+        if problems:
+            return False, "; ".join(problems)
+        accuracy = adapter_accuracy(adapter_dir, grading_split(), max_length=profile.max_length)
+    except Exception as err:  # a corrupt or foreign file: report it, never crash the grader
+        return False, f"no loadable LoRA adapter in {adapter_dir} ({type(err).__name__})"
+    passed = accuracy >= profile.min_accuracy
+    return passed, (f"the base model with the saved adapter reaches {accuracy:.3f} on held-out reviews; "
+                    f"the {profile.name} profile needs at least {profile.min_accuracy}")
+
+
 def main(name: str, args_json: str) -> dict:
     if name not in CHECKS:
         return {"passed": False, "message": f"unknown outcome check {name!r}"}

@@ -87,7 +87,8 @@ def precision(profile: Profile) -> str:
         return "fp32"
     import torch
 
-    return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    # without the flag, pre-Ampere GPUs answer True for a bf16 they only emulate, slowly
+    return "bf16" if torch.cuda.is_bf16_supported(including_emulation=False) else "fp16"
 
 
 def torch_threads(profile: Profile) -> int:

@@ -49,13 +49,15 @@ def expect_between(value, low, high, what: str, expected: str = None) -> None:
 
 @contextmanager
 def quiet():
-    """No warnings, library logging or progress bars: nbgrader would count them as failures."""
+    """No warnings, library logging or progress bars (datasets' and transformers' "Loading
+    weights"): nbgrader would count them as failures."""
     import datasets
     import transformers
 
-    was_enabled = datasets.is_progress_bar_enabled()
+    bars = datasets.is_progress_bar_enabled(), transformers.logging.is_progress_bar_enabled()
     previous = transformers.logging.get_verbosity()
     datasets.disable_progress_bars()
+    transformers.logging.disable_progress_bar()
     transformers.logging.set_verbosity_error()
     logging.disable(logging.WARNING)
     try:
@@ -65,8 +67,10 @@ def quiet():
     finally:
         logging.disable(logging.NOTSET)
         transformers.logging.set_verbosity(previous)
-        if was_enabled:
+        if bars[0]:
             datasets.enable_progress_bars()
+        if bars[1]:
+            transformers.logging.enable_progress_bar()
 
 
 def predict(model, tokenizer, texts, max_length: int = 128, batch_size: int = 64) -> list:

@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: course test assets profile student validate grade smoke clean
+.PHONY: course test assets profile student validate grade sample-class smoke clean
 
 course: assets
 	$(BIN)/ftcourse run
@@ -36,6 +36,10 @@ validate: assets
 SUBMISSIONS ?= autograder/sample_class
 grade: assets
 	$(BIN)/ftcourse grade $(SUBMISSIONS)
+
+sample-class: $(STAMP)
+	rm -rf autograder/sample_class
+	$(BIN)/python -m ftcourse.instructor.sample_class
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "the course needs Python 3.11: run `make PYTHON=/path/to/python3.11 ...`")'

@@ -82,7 +82,7 @@ def cmd_grade(args) -> int:
     from .instructor.grade import grade, table
 
     rows = grade(args.submissions, workspace=args.workspace, profile_name=args.profile, workers=args.workers,
-                 threads=args.threads, sandbox=not args.no_sandbox)
+                 threads=args.threads, sandbox=not args.no_sandbox, cell_timeout=args.cell_timeout)
     print(table(rows))
     print(f"\ngrades: {Path(args.workspace).resolve() / 'grades.csv'}; feedback: {Path(args.workspace).resolve() / 'feedback'}")
     return 0
@@ -150,6 +150,7 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--profile", help="grading profile (default: $FTCOURSE_PROFILE or ci)")
     grade.add_argument("--workers", type=int, help="jobs side by side (default: cores / threads)")
     grade.add_argument("--threads", type=int, default=1, help="torch threads per kernel (default 1)")
+    grade.add_argument("--cell-timeout", type=int, help="seconds a cell may run (default: the profile's)")
     grade.add_argument("--no-sandbox", action="store_true", help="trusted submissions only: no kernel isolation")
     grade.set_defaults(func=cmd_grade)
 

@@ -21,6 +21,9 @@ results = {
     "read solutions": attempt(lambda: os.listdir(ROOT + "/solutions")),
     "read tests": attempt(lambda: os.listdir(ROOT + "/tests")),
     "read git history": attempt(lambda: os.listdir(ROOT + "/.git")),
+    "read a file beside its folder": attempt(lambda: open(SECRET).read()),
+    "list /tmp beyond its own": attempt(lambda: next(p for p in os.listdir("/tmp") if p.startswith("pytest-") is False
+                                                     and p not in ("home",) and not p.startswith("tmp"))),
     "open gradebook": attempt(lambda: open(ROOT + "/autograder/gradebook.db", "a")),
     "write the venv": attempt(lambda: open(ROOT + "/.venv/planted.py", "w")),
     "write system files": attempt(lambda: open("/usr/planted", "w")),
@@ -41,12 +44,13 @@ def sandboxed_run(tmp_path_factory):
     sandbox.install_kernelspec(scratch / "jupyter")
     work = scratch / "work"
     work.mkdir()
+    (scratch / "secret.txt").write_text("another student's work")
     config = Config()
     for key, value in sandbox.sandbox_config(scratch / "sockets").items():
         section, option = key.split(".")
         config[section][option] = value
     notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell(f"ROOT = {str(ROOT)!r}\n" + PROBE),
+        nbformat.v4.new_code_cell(f"ROOT = {str(ROOT)!r}\nSECRET = {str(scratch / 'secret.txt')!r}\n" + PROBE),
         nbformat.v4.new_code_cell("while True:\n    pass"),
         nbformat.v4.new_code_cell("print('still grading')"),
     ])

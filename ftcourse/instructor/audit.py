@@ -42,7 +42,12 @@ def cell_failures(autograded: Path) -> list:
     except (OSError, ValueError):
         return []
     failures = []
-    for cell in nb["cells"]:
+    for number, cell in enumerate(nb["cells"], 1):
+        errors = {o.get("ename") for o in cell.get("outputs", []) if o.get("output_type") == "error"}
+        if "CellTimeoutError" in errors:
+            failures.append(f"cell {number} stopped after the time limit")
+        if "DeadKernelError" in errors:
+            failures.append(f"the kernel died in cell {number}: later cells were not run")
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if not meta.get("grade") or meta.get("solution") or cell.get("cell_type") != "code":
             continue

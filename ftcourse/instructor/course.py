@@ -40,7 +40,8 @@ def grading_config(workspace: Path, profile, runtime: Path = None) -> Config:
         "Execute.timeout": profile.cell_timeout,
         "OverwriteCells.add_missing_cells": True,
         "Autograde.autograde_preprocessors": [
-            "nbgrader.preprocessors.Execute", "ftcourse.instructor.preprocessors.VerifyOutcomes",
+            "ftcourse.instructor.preprocessors.ExecuteThroughCrashes", "ftcourse.instructor.preprocessors.VerifyOutcomes",
+            "ftcourse.instructor.preprocessors.RejectTampering",
             "nbgrader.preprocessors.IgnorePattern",
             "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
             "ftcourse.instructor.preprocessors.LimitOutputBytes", "nbgrader.preprocessors.SaveAutoGrades",

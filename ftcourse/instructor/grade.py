@@ -6,6 +6,7 @@ within the machine's cores (each kernel with its own torch threads), every kerne
 the grading profile pinned, and one report with a reason for every lost point. It fails only when
 the pipeline itself does, never because a student's notebook did.
 """
+import dataclasses
 import json
 import os
 import re
@@ -23,6 +24,7 @@ from .course import ROOT, grading_config, lessons
 from .intake import receive
 from .sandbox import check_available, install_kernelspec
 
+ENV_TIMEOUT = "FTCOURSE_CELL_TIMEOUT"
 CDN = re.compile(r'<script[^>]*src="https?://[^"]*"[^>]*>\s*</script>|<link[^>]*href="https?://[^"]*"[^>]*>')
 
 
@@ -69,7 +71,7 @@ def _offline_feedback(feedback_dir: Path) -> None:
 
 
 def grade(source, workspace=ROOT / "autograder", profile_name=None, workers=None, threads=1,
-          sandbox=True, assignments=None, log=print) -> list:
+          sandbox=True, assignments=None, cell_timeout=None, log=print) -> list:
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.plugins.export import CsvExportPlugin
 
@@ -79,6 +81,8 @@ def grade(source, workspace=ROOT / "autograder", profile_name=None, workers=None
     if sandbox:
         check_available()
     workers = plan_workers(workers, threads)
+    if cell_timeout:
+        profile = dataclasses.replace(profile, cell_timeout=cell_timeout)
     config = grading_config(workspace, profile)
     api = _api(config)
     assignments = assignments or lessons()
@@ -108,7 +112,7 @@ def grade(source, workspace=ROOT / "autograder", profile_name=None, workers=None
     with tempfile.TemporaryDirectory(prefix="ftcourse-grade-") as scratch:
         scratch = Path(scratch)
         install_kernelspec(scratch / "jupyter")
-        env = {**os.environ, ENV_PROFILE: profile.name, ENV_THREADS: str(threads),
+        env = {**os.environ, ENV_PROFILE: profile.name, ENV_THREADS: str(threads), ENV_TIMEOUT: str(profile.cell_timeout),
                "JUPYTER_PATH": str(scratch / "jupyter"), "FTCOURSE_SANDBOX": "1" if sandbox else "0"}
         with ThreadPoolExecutor(max_workers=workers) as pool:
             outcomes = dict(zip(jobs, pool.map(lambda job: _autograde(job, workspace, scratch, env), jobs)))

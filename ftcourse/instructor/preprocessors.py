@@ -107,3 +107,60 @@ def run_outcome(spec: dict, workdir, sandboxed: bool = True) -> dict:
         return json.loads(done.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
         return {"passed": False, "message": f"the outcome check could not run: {(done.stderr.strip().splitlines() or ['?'])[-1]}"}
+
+
+class RejectTampering(Preprocessor):
+    """Fail every test cell of a notebook whose own code changes the test machinery (tampering.py)."""
+
+    def preprocess(self, nb, resources):
+        from .tampering import findings
+
+        found = [f"cell {i + 1}, {finding}" for i, cell in enumerate(nb.cells)
+                 if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("grade")
+                 for finding in findings(cell.source)]
+        if found:
+            reason = "the submission changes the test machinery (" + "; ".join(found[:3]) + ")"
+            for cell in nb.cells:
+                meta = cell.metadata.get("nbgrader", {})
+                if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
+                    cell.outputs.append(LimitOutputBytes._node({
+                        "output_type": "error", "ename": "TamperingDetected", "evalue": reason,
+                        "traceback": [f"TamperingDetected: {reason}"]}))
+            add_note(nb, reason + ": every test failed")
+        return nb, resources
+
+
+def _execute_base():
+    from nbgrader.preprocessors import Execute
+
+    return Execute
+
+
+class ExecuteThroughCrashes(_execute_base()):
+    """nbgrader's Execute, except that a kernel that dies does not sink the whole notebook: the
+    cell that killed it and every later cell are marked as failed, and grading goes on, so the
+    tests that passed before the crash keep their points."""
+
+    def preprocess(self, nb, resources, km=None):
+        self._died_in = None
+        return super().preprocess(nb, resources, km=km)
+
+    def preprocess_cell(self, cell, resources, index):
+        from nbclient.exceptions import DeadKernelError
+
+        if cell.cell_type != "code":
+            return cell, resources
+        if self._died_in is not None:
+            cell.outputs = [self._error("NotRun", f"not run: the kernel died in cell {self._died_in + 1}")]
+            return cell, resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._died_in = index
+            cell.outputs.append(self._error("DeadKernelError", "the kernel died while running this cell"))
+            return cell, resources
+
+    @staticmethod
+    def _error(name, message):
+        return LimitOutputBytes._node({"output_type": "error", "ename": name, "evalue": message,
+                                       "traceback": [f"{name}: {message}"]})

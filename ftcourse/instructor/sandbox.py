@@ -6,8 +6,8 @@ source notebooks. The grading kernel therefore starts through this launcher, in 
 namespaces:
 
 - mount: the course folder, /tmp, /home, /root, /srv, /mnt and /media become empty; only what the
-  kernel needs comes back: Python, the virtual environment, the ftcourse package and the assets
-  read-only, its own notebook folder and its socket folder writable. The rest of the root
+  kernel needs comes back: Python, the virtual environment, the ftcourse package, the assets and
+  its connection file read-only, its own notebook folder and its socket folder writable. The rest of the root
   filesystem is read-only, so nothing a later submission runs can be altered.
 - network: none. The kernel talks to nbgrader over Unix sockets (`KernelManager.transport=ipc`).
 - pid: the kernel sees only its own processes, so /proc offers no way back out.
@@ -56,12 +56,17 @@ def mount_script(keep_ro: list, keep_rw: list, hide: list, argv: list, workdir: 
     lines = ["set -e", "mount --make-rprivate /", "mount -t tmpfs none /mnt", "mkdir /mnt/keep"]
     keep = [(p, "ro") for p in keep_ro] + [(p, "rw") for p in keep_rw]
     for i, (path, _) in enumerate(keep):  # stash before the folders that hold them are hidden
-        lines += [f"mkdir /mnt/keep/{i}", f"mount --rbind {q(path)} /mnt/keep/{i}"]
+        make = f"touch /mnt/keep/{i}" if Path(path).is_file() else f"mkdir /mnt/keep/{i}"
+        lines += [make, f"mount --rbind {q(path)} /mnt/keep/{i}"]
     lines.append("mount -o remount,bind,ro /")
     for path in hide:
         lines.append(f"mount -t tmpfs -o mode=0755 none {q(path)}")
     for i, (path, mode) in enumerate(keep):
-        lines += [f"mkdir -p {q(path)}", f"mount --rbind /mnt/keep/{i} {q(path)}"]
+        if Path(path).is_file():
+            lines += [f"mkdir -p {q(str(Path(path).parent))}", f"touch {q(path)}"]
+        else:
+            lines.append(f"mkdir -p {q(path)}")
+        lines.append(f"mount --rbind /mnt/keep/{i} {q(path)}")
         if mode == "ro":
             lines.append(f"mount -o remount,bind,ro {q(path)}")
     # a process's working folder stays on the mount it was opened on: enter the writable bind
@@ -73,10 +78,11 @@ def mount_script(keep_ro: list, keep_rw: list, hide: list, argv: list, workdir: 
     return "\n".join(lines)
 
 
-def command(argv: list, workdir: Path, writable: list) -> list:
-    """The command line that runs `argv` confined, in `workdir`, able to write only `writable`."""
+def command(argv: list, workdir: Path, writable: list, readable: list = ()) -> list:
+    """The command line that runs `argv` confined, in `workdir`, able to write only `writable`
+    and to read, besides Python and the course's package and assets, only `readable`."""
     keep_ro = [Path(sys.base_prefix), Path(sys.prefix), ROOT / "ftcourse", course_home() / "assets",
-               course_home() / "data"]
+               course_home() / "data", *readable]
     unique = lambda paths: list(dict.fromkeys(str(Path(p).resolve()) for p in paths if Path(p).exists()))  # noqa: E731
     hide = [p for p in HIDDEN if Path(p).is_dir()] + [str(ROOT)]
     script = mount_script(unique(keep_ro), unique([workdir, *writable]), hide, argv, str(Path(workdir).resolve()))
@@ -98,8 +104,9 @@ def launch(connection_file: str) -> int:
     if info.get("transport") != "ipc":
         raise CourseError("sandboxed kernels need KernelManager.transport='ipc' (they have no network)")
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file]
-    writable = [Path(connection_file).parent, Path(info["ip"]).parent]
-    return subprocess.call(command(argv, Path.cwd(), writable), env=kernel_env())
+    # the connection file alone, not its folder: that may be /tmp, with everyone's files in it
+    return subprocess.call(command(argv, Path.cwd(), [Path(info["ip"]).parent], [Path(connection_file)]),
+                           env=kernel_env())
 
 
 def install_kernelspec(into: Path) -> Path:

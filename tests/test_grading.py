@@ -1,0 +1,119 @@
+"""Grading the sample class end to end, as `make grade` does: every submission, adversarial ones
+included, gets its expected score and a reason, and the batch completes."""
+import csv
+import json
+import re
+
+import nbformat
+import pytest
+
+from conftest import ROOT, run_ftcourse
+from ftcourse.instructor.course import lessons
+from ftcourse.instructor.sample_class import FOLDER, build
+
+EXPECTED = json.loads((FOLDER / "expected.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    workspace = tmp_path_factory.mktemp("grading")
+    code, out, err = run_ftcourse("grade", str(FOLDER), "--workspace", str(workspace), "--profile", "ci",
+                                  "--cell-timeout", "150")
+    assert code == 0, err[-3000:]
+    return out, workspace
+
+
+def scores_from_table(out: str) -> dict:
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("student "))
+    assignments = lines[header].split()[1:]
+    table = {}
+    for line in lines[header + 1:]:
+        if not line.strip():
+            break
+        student, *cells = line.split()
+        numbers = [float(x) for x in cells if x != "/"]
+        table[student] = {a: numbers[2 * i] for i, a in enumerate(assignments)}
+    return table
+
+
+def notes_of(out: str, student: str) -> str:
+    return "\n".join(line for line in out.splitlines() if line.startswith(f"  {student} "))
+
+
+def test_the_committed_sample_class_is_current(tmp_path):
+    assert build(tmp_path) == EXPECTED, "the sample class is stale: `make sample-class`"
+    for fresh in tmp_path.rglob("*.ipynb"):
+        committed = FOLDER / fresh.relative_to(tmp_path)
+        try:
+            same = nbformat.read(str(fresh), 4).cells == nbformat.read(str(committed), 4).cells
+        except Exception:  # noqa: BLE001 - the invalid-JSON submission is compared as text
+            same = fresh.read_text() == committed.read_text()
+        assert same, f"{committed} is stale: `make sample-class`"
+
+
+def test_every_submission_gets_its_expected_score(graded):
+    out, _ = graded
+    table = scores_from_table(out)
+    assert set(table) == set(EXPECTED)
+    for student, expected in EXPECTED.items():
+        for assignment in lessons():
+            assert table[student][assignment] == expected.get(assignment, 0.0), (student, assignment)
+
+
+@pytest.mark.parametrize("student, reason", [
+    ("blank", "ex1_tests: NameError"),
+    ("endless_loop", "stopped after the time limit"),
+    ("kernel_crash", "the kernel died in cell"),
+    ("exception", "ex5_tests: NameError"),
+    ("deleted_tests", "test cell ex1_tests was deleted: put back from the gradebook"),
+    ("edited_tests", "locked cell ex4_tests was edited: graded with the original"),
+    ("edited_tests", "points of ex1_tests changed to 100: graded out of 2"),
+    ("invalid_json", "is not a readable notebook"),
+    ("wrong_name", "expected 02_custom_datasets.ipynb, found 02_custom_datasets_final.ipynb"),
+    ("huge_output", "cut from 30.0 MB"),
+    ("redefiner", "changes the test machinery"),
+    ("hard_coded", "OutcomeCheckFailed: the saved model's accuracy on held-out reviews"),
+    ("partial", "no notebook submitted"),
+])
+def test_each_lost_or_kept_point_has_a_reason(graded, student, reason):
+    out, _ = graded
+    assert reason in notes_of(out, student)
+
+
+def test_student_code_read_no_hidden_tests_and_wrote_no_grades(graded):
+    _, workspace = graded
+    snooped = (workspace / "autograded" / "snooper" / "02_custom_datasets" / "02_custom_datasets.ipynb").read_text()
+    assert "hidden tests or grades found: []" in snooped
+    assert "BEGIN HIDDEN TESTS" not in snooped
+    feedback = (workspace / "feedback" / "snooper" / "02_custom_datasets" / "02_custom_datasets.html").read_text()
+    assert "BEGIN HIDDEN TESTS" not in feedback
+    writer = (workspace / "autograded" / "grade_writer" / "02_custom_datasets" / "02_custom_datasets.ipynb").read_text()
+    assert "rewrote" not in writer
+    network = (workspace / "autograded" / "network" / "02_custom_datasets" / "02_custom_datasets.ipynb").read_text()
+    assert "no network:" in network
+
+
+def test_grades_csv_and_offline_feedback(graded):
+    out, workspace = graded
+    with open(workspace / "grades.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    by_key = {(r["student_id"], r["assignment"]): float(r["raw_score"]) for r in rows}
+    assert by_key[("reference", "02_custom_datasets")] == EXPECTED["reference"]["02_custom_datasets"]
+    assert by_key[("grade_writer", "02_custom_datasets")] == EXPECTED["grade_writer"]["02_custom_datasets"]
+    pages = list((workspace / "feedback").rglob("*.html"))
+    assert pages and not any(re.search(r'<script[^>]*src="https?://', p.read_text()) for p in pages)
+
+
+def test_grading_the_same_submissions_again_gives_the_same_scores(graded, tmp_path):
+    out, _ = graded
+    again = tmp_path / "again"
+    for student in ("reference", "partial", "exception"):
+        (again / student).mkdir(parents=True)
+        (again / student / "02_custom_datasets.ipynb").write_bytes(
+            (FOLDER / student / "02_custom_datasets.ipynb").read_bytes())
+    code, out_again, err = run_ftcourse("grade", str(again), "--workspace", str(tmp_path / "ws"), "--profile", "ci")
+    assert code == 0, err[-2000:]
+    first, second = scores_from_table(out), scores_from_table(out_again)
+    for student in second:
+        assert second[student]["02_custom_datasets"] == first[student]["02_custom_datasets"]

@@ -11,7 +11,7 @@ LESSONS = lessons()
 
 
 def test_the_course_has_its_first_lessons():
-    assert {"01_trainer_api", "02_custom_datasets"} <= set(LESSONS)
+    assert {"01_trainer_api", "02_custom_datasets", "03_lora_peft", "04_evaluation", "05_practice_quiz"} <= set(LESSONS)
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
@@ -19,6 +19,8 @@ def test_lesson_form(lesson):
     notebook = read(source_notebook(lesson))
     first_code = code_cells(notebook)[0].source
     assert "ftcourse.setup()" in first_code, "the first code cell must call ftcourse.setup()"
+    if lesson != "05_practice_quiz":  # the graded quiz; every other lesson ends with its practice quiz
+        assert f'ftcourse.quiz("{lesson[:2]}")' in code_cells(notebook)[-1].source
     text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown").lower()
     for heading in ("objectives", "takeaways"):
         assert heading in text, f"{lesson} has no {heading}"

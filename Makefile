@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: course test assets profile student validate grade sample-class smoke clean
+.PHONY: course test assets profile student validate grade sample-class smoke bench gpu-check clean
 
 course: assets
 	$(BIN)/ftcourse run
@@ -24,6 +24,14 @@ profile: $(STAMP)
 
 smoke: assets
 	$(BIN)/ftcourse smoke
+
+# The benchmark suite: one table per machine in benchmarks/results/ (at most 20 minutes on 2 cores).
+bench: assets
+	$(BIN)/python -m benchmarks
+
+# On a CUDA machine: every lesson and the validation in the gpu profile (table in docs/gpu/), then the benchmarks.
+gpu-check: assets
+	$(BIN)/python scripts/gpu-check
 
 # Instructors: regenerate the student versions in notebooks/ from solutions/, then check both ways.
 student: $(STAMP)

@@ -74,7 +74,7 @@ def test_every_submission_gets_its_expected_score(graded):
     ("huge_output", "cut from 30.0 MB"),
     ("redefiner", "changes the test machinery"),
     ("hard_coded", "OutcomeCheckFailed: the saved model's accuracy on held-out reviews"),
-    ("partial", "no notebook submitted"),
+    ("endless_loop", "no notebook submitted"),
 ])
 def test_each_lost_or_kept_point_has_a_reason(graded, student, reason):
     out, _ = graded

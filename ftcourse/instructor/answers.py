@@ -39,5 +39,7 @@ def fill(student, answers: dict):
 def insert_cell(notebook, code: str, before: int = 1):
     """A copy with an extra code cell (as students add them) at position `before`."""
     changed = copy.deepcopy(notebook)
-    changed.cells.insert(before, nbformat.v4.new_code_cell(code))
+    added = nbformat.v4.new_code_cell(code)
+    added.id = f"student-added-{before}"  # a stable id: rebuilding the class gives the same files
+    changed.cells.insert(before, added)
     return changed

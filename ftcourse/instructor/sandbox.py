@@ -59,8 +59,8 @@ def mount_script(keep_ro: list, keep_rw: list, hide: list, argv: list, workdir: 
         make = f"touch /mnt/keep/{i}" if Path(path).is_file() else f"mkdir /mnt/keep/{i}"
         lines += [make, f"mount --rbind {q(path)} /mnt/keep/{i}"]
     lines.append("mount -o remount,bind,ro /")
-    for path in hide:
-        lines.append(f"mount -t tmpfs -o mode=0755 none {q(path)}")
+    for path in hide:  # mkdir: a hidden folder may lie inside another (a course cloned under /tmp)
+        lines += [f"mkdir -p {q(path)}", f"mount -t tmpfs -o mode=0755 none {q(path)}"]
     for i, (path, mode) in enumerate(keep):
         if Path(path).is_file():
             lines += [f"mkdir -p {q(str(Path(path).parent))}", f"touch {q(path)}"]

@@ -73,7 +73,7 @@ def test_every_submission_gets_its_expected_score(graded):
     ("wrong_name", "expected 02_custom_datasets.ipynb, found 02_custom_datasets_final.ipynb"),
     ("huge_output", "cut from 30.0 MB"),
     ("redefiner", "changes the test machinery"),
-    ("hard_coded", "OutcomeCheckFailed: the saved model's accuracy on held-out reviews"),
+    ("hard_coded", "ex6_tests: CheckFailed: the test accuracy of the saved model, recomputed"),
     ("endless_loop", "no notebook submitted"),
 ])
 def test_each_lost_or_kept_point_has_a_reason(graded, student, reason):
@@ -117,3 +117,12 @@ def test_grading_the_same_submissions_again_gives_the_same_scores(graded, tmp_pa
     first, second = scores_from_table(out), scores_from_table(out_again)
     for student in second:
         assert second[student]["02_custom_datasets"] == first[student]["02_custom_datasets"]
+
+
+def test_an_outcome_check_fails_what_was_not_saved(tmp_path):
+    """The grader's own recomputation, in its sandbox, on a folder without a model."""
+    from ftcourse.instructor.preprocessors import run_outcome
+
+    result = run_outcome({"outcome": "sentiment_classifier", "args": {"model_dir": "runs/01_trainer_api/model"}},
+                         tmp_path)
+    assert result == {"passed": False, "message": "no loadable classifier in runs/01_trainer_api/model (OSError)"}

@@ -40,10 +40,10 @@ def grading_config(workspace: Path, profile, runtime: Path = None) -> Config:
         "Execute.timeout": profile.cell_timeout,
         "OverwriteCells.add_missing_cells": True,
         "Autograde.autograde_preprocessors": [
-            "ftcourse.instructor.preprocessors.ExecuteThroughCrashes", "ftcourse.instructor.preprocessors.VerifyOutcomes",
-            "ftcourse.instructor.preprocessors.RejectTampering",
-            "nbgrader.preprocessors.IgnorePattern",
-            "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
+            "ftcourse.instructor.preprocessors.ExecuteThroughCrashes", "nbgrader.preprocessors.IgnorePattern",
+            "nbconvert.preprocessors.ClearMetadataPreprocessor",  # before the course's notes are added
+            "ftcourse.instructor.preprocessors.VerifyOutcomes", "ftcourse.instructor.preprocessors.RejectTampering",
+            "nbgrader.preprocessors.LimitOutput",
             "ftcourse.instructor.preprocessors.LimitOutputBytes", "nbgrader.preprocessors.SaveAutoGrades",
             "nbgrader.preprocessors.AssignLatePenalties", "nbgrader.preprocessors.CheckCellMetadata"],
     }

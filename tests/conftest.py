@@ -31,11 +31,11 @@ def ci_course():
     return prepare("ci")
 
 
-def run_ftcourse(*args, env=None):
+def run_ftcourse(*args, env=None, timeout=600):
     """Run the `ftcourse` command in a fresh process; return (exit code, stdout, stderr)."""
     merged = {**os.environ, **(env or {})}
     done = subprocess.run([sys.executable, "-m", "ftcourse", *args], capture_output=True, text=True,
-                          env=merged, cwd=ROOT, timeout=600)
+                          env=merged, cwd=ROOT, timeout=timeout)
     return done.returncode, done.stdout, done.stderr
 
 

@@ -18,7 +18,7 @@ EXPECTED = json.loads((FOLDER / "expected.json").read_text())
 def graded(tmp_path_factory):
     workspace = tmp_path_factory.mktemp("grading")
     code, out, err = run_ftcourse("grade", str(FOLDER), "--workspace", str(workspace), "--profile", "ci",
-                                  "--cell-timeout", "150")
+                                  "--cell-timeout", "150", timeout=3600)
     assert code == 0, err[-3000:]
     return out, workspace
 
@@ -39,6 +39,15 @@ def scores_from_table(out: str) -> dict:
 
 def notes_of(out: str, student: str) -> str:
     return "\n".join(line for line in out.splitlines() if line.startswith(f"  {student} "))
+
+
+def test_filled_answers_are_valid_python():
+    from notebook_code import python_source
+
+    for notebook in FOLDER.glob("reference/*.ipynb"):
+        for cell in nbformat.read(str(notebook), 4).cells:
+            if cell.cell_type == "code":
+                compile(python_source(cell.source), str(notebook), "exec")
 
 
 def test_the_committed_sample_class_is_current(tmp_path):

@@ -8,7 +8,7 @@ import re
 
 import nbformat
 
-STUB = re.compile(r"# YOUR CODE HERE\n\s*raise NotImplementedError\(\)")
+STUB = re.compile(r"[ \t]*# YOUR CODE HERE\n\s*raise NotImplementedError\(\)")  # with its indent: solutions keep theirs
 SOLUTION = re.compile(r"[ \t]*### BEGIN SOLUTION\n(.*?)[ \t]*### END SOLUTION\n?", re.S)
 
 

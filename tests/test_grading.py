@@ -7,7 +7,7 @@ import re
 import nbformat
 import pytest
 
-from conftest import ROOT, run_ftcourse
+from conftest import run_ftcourse
 from ftcourse.instructor.course import lessons
 from ftcourse.instructor.sample_class import FOLDER, build
 

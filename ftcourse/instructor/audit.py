@@ -2,7 +2,12 @@
 deleted or edited test cells and changed points. nbgrader restores all of them from the
 gradebook; these notes tell the instructor that it had to."""
 import json
+import re
 from pathlib import Path
+
+
+CUT = re.compile(r"output cut by the grader: ([\d.]+) MB")
+GRADER_ERRORS = {"TamperingDetected", "OutcomeCheckFailed"}
 
 
 def audit(notebook: Path, released: Path, gradebook, assignment: str) -> list:
@@ -36,27 +41,34 @@ def grade_id(cell):
 
 
 def cell_failures(autograded: Path) -> list:
-    """Why test cells lost points: the error each one ended with, in one line."""
+    """Why test cells lost points (the error each one ended with, the grader's own first), and
+    what the grader did to other cells (time limits, a dead kernel, outputs cut)."""
     try:
         nb = json.loads(autograded.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
     failures = []
     for number, cell in enumerate(nb["cells"], 1):
-        errors = {o.get("ename") for o in cell.get("outputs", []) if o.get("output_type") == "error"}
-        if "CellTimeoutError" in errors:
+        outputs = cell.get("outputs", [])
+        errors = [o for o in outputs if o.get("output_type") == "error"]
+        names = {o.get("ename") for o in errors}
+        if "CellTimeoutError" in names:
             failures.append(f"cell {number} stopped after the time limit")
-        if "DeadKernelError" in errors:
+        if "DeadKernelError" in names:
             failures.append(f"the kernel died in cell {number}: later cells were not run")
+        for output in outputs:
+            cut = CUT.search(str(output.get("text", ""))) if output.get("output_type") == "stream" else None
+            if cut:
+                failures.append(f"output of cell {number} cut from {cut.group(1)} MB")
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if not meta.get("grade") or meta.get("solution") or cell.get("cell_type") != "code":
             continue
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                reason = f"{output.get('ename')}: {output.get('evalue', '')}".strip().rstrip(":")
-                failures.append(f"{meta['grade_id']}: {reason.splitlines()[0][:140] if reason else 'error'}")
-                break
-            if output.get("output_type") == "stream" and output.get("name") == "stderr":
-                failures.append(f"{meta['grade_id']}: wrote to stderr: {output.get('text', '').strip()[:100]}")
-                break
-    return failures + nb.get("metadata", {}).get("ftcourse", {}).get("notes", [])
+        errors.sort(key=lambda o: o.get("ename") not in GRADER_ERRORS)  # the grader's verdict first
+        if errors:
+            reason = f"{errors[0].get('ename')}: {errors[0].get('evalue', '')}".strip().rstrip(":")
+            failures.append(f"{meta['grade_id']}: {reason.splitlines()[0][:140]}")
+        else:
+            stderr = [o for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+            if stderr:
+                failures.append(f"{meta['grade_id']}: wrote to stderr: {stderr[0].get('text', '').strip()[:100]}")
+    return failures

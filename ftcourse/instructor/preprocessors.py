@@ -1,21 +1,17 @@
 """nbgrader preprocessors the course adds to autograding."""
 from nbconvert.preprocessors import Preprocessor
-from traitlets import Integer
-
-
-def add_note(nb, note: str) -> None:
-    """Record something the grader did to this notebook; the grading report shows it."""
-    nb.metadata.setdefault("ftcourse", {}).setdefault("notes", []).append(note)
+from traitlets import Bool, Integer
 
 
 class LimitOutputBytes(Preprocessor):
     """Cut each cell's output to `max_bytes`: nbgrader's own limit counts lines, so a single
     50 MB print would otherwise travel whole into the gradebook and the feedback."""
 
+    enabled = Bool(True)  # nbconvert's preprocessors are off unless enabled
     max_bytes = Integer(100_000, help="bytes of output kept per cell").tag(config=True)
 
     def preprocess(self, nb, resources):
-        for index, cell in enumerate(nb.cells):
+        for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
             total = sum(self._size(o) for o in cell.outputs)
@@ -34,7 +30,6 @@ class LimitOutputBytes(Preprocessor):
                          "text": f"\n[output cut by the grader: {total / 1e6:.1f} MB is more than "
                                  f"{self.max_bytes / 1e3:.0f} kB]\n"})
             cell.outputs = [self._node(o) for o in kept]
-            add_note(nb, f"output of cell {index + 1} cut from {total / 1e6:.1f} MB")
         return nb, resources
 
     @staticmethod
@@ -55,6 +50,8 @@ class VerifyOutcomes(Preprocessor):
 
     The checks come from the instructor's source notebook, never from the submission, and run
     in the sandbox, in the notebook's folder, after the whole notebook has run."""
+
+    enabled = Bool(True)
 
     def preprocess(self, nb, resources):
         import os
@@ -112,6 +109,8 @@ def run_outcome(spec: dict, workdir, sandboxed: bool = True) -> dict:
 class RejectTampering(Preprocessor):
     """Fail every test cell of a notebook whose own code changes the test machinery (tampering.py)."""
 
+    enabled = Bool(True)
+
     def preprocess(self, nb, resources):
         from .tampering import findings
 
@@ -126,7 +125,6 @@ class RejectTampering(Preprocessor):
                     cell.outputs.append(LimitOutputBytes._node({
                         "output_type": "error", "ename": "TamperingDetected", "evalue": reason,
                         "traceback": [f"TamperingDetected: {reason}"]}))
-            add_note(nb, reason + ": every test failed")
         return nb, resources
 
 

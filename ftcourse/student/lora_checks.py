@@ -7,32 +7,15 @@ A LoRA adapter saved with `save_pretrained` is a folder with `adapter_config.jso
 These helpers read the adapter and the pristine base weights from disk, so the tests and the
 grader's outcome check (`ftcourse.instructor.outcomes.lora_adapter`) do not trust notebook variables.
 """
-from contextlib import contextmanager
 from pathlib import Path
+
+from .checks import quiet  # noqa: F401 - lesson 03's tests call lora_checks.quiet()
 
 ADAPTER_FILE = "adapter_model.safetensors"
 CONFIG_FILE = "adapter_config.json"
 BASE_WEIGHTS = "model.safetensors"
 HEAD = "classifier"  # the head of BertForSequenceClassification
 MAX_ADAPTER_SHARE = 0.05  # an adapter file must be smaller than 5% of the base model's weights file
-
-
-@contextmanager
-def quiet():
-    """`checks.quiet()`, and no "Loading weights" bar either: transformers draws it on stderr, which
-    nbgrader counts as a failed test."""
-    from transformers.utils import logging as hf_logging
-
-    from .checks import quiet as no_warnings
-
-    was_enabled = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        with no_warnings():
-            yield
-    finally:
-        if was_enabled:
-            hf_logging.enable_progress_bar()
 
 
 def base_dir() -> Path:

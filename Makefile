@@ -7,17 +7,22 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: course test assets profile student validate grade sample-class smoke bench gpu-check clean
+.PHONY: course test lab assets profile student validate grade sample-class smoke bench bench-grading gpu-check clean
 
 course: assets
 	$(BIN)/ftcourse run
 
 test: assets
+	scripts/install-chromium
 	FTCOURSE_PROFILE=ci HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
 	  scripts/without-network $(BIN)/python -m pytest
 
 assets: $(STAMP)
 	$(BIN)/ftcourse assets fetch
+
+# Students: JupyterLab on 127.0.0.1 at notebooks/, with nbgrader's Validate button and Assignment List.
+lab: assets
+	$(BIN)/ftcourse lab
 
 profile: $(STAMP)
 	$(BIN)/ftcourse profile --verbose
@@ -28,6 +33,10 @@ smoke: assets
 # The benchmark suite: one table per machine in benchmarks/results/ (at most 20 minutes on 2 cores).
 bench: assets
 	$(BIN)/python -m benchmarks
+
+# How long grading takes: one student's whole course, and a class of 10 one by one vs in parallel.
+bench-grading: assets
+	$(BIN)/python -m benchmarks.grading
 
 # On a CUDA machine: every lesson and the validation in the gpu profile (table in docs/gpu/), then the benchmarks.
 gpu-check: assets

@@ -24,6 +24,8 @@ c.CourseDirectory.autograded_directory = "autograder/autograded"
 c.CourseDirectory.feedback_directory = "autograder/feedback"
 c.CourseDirectory.db_url = f"sqlite:///{WORKSPACE / 'gradebook.db'}"
 c.Exchange.root = str(WORKSPACE / "exchange")
+# What students' runs write beside a notebook (models, checkpoints) is never released or collected.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "runs"]
 c.Execute.timeout = PROFILES[GRADING_PROFILE].cell_timeout if GRADING_PROFILE in PROFILES else 300
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

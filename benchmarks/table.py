@@ -48,8 +48,9 @@ def markdown(rows: list, machine: dict, run: dict) -> str:
         cells = (r.item, r.comparison, r.measure, r.a, r.b, f"{r.ratio:.3g}x" if r.ratio is not None else "",
                  r.target, verdict(r.met), r.notes)
         lines.append("| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |")
+    budgets = {name: f" (budget {seconds:.0f})" for name, seconds in run["budget"].items()}
     lines += ["", "Time per item (seconds): " + ", ".join(
-        f"{name} {spent:.0f} (budget {run['budget'][name]:.0f})" for name, spent in run["spent"].items())]
+        f"{name} {spent:.0f}{budgets.get(name, '')}" for name, spent in run["spent"].items())]
     return "\n".join(lines) + "\n"
 
 

@@ -98,6 +98,22 @@ def cmd_smoke(args) -> int:
     return 0
 
 
+def cmd_lab(args) -> int:
+    from .student import lab
+
+    server = lab.start(port=args.port)
+    try:
+        server.wait_until_up()
+        print(f"JupyterLab is running at the student notebooks. Open\n\n    {server.url}\n\n"
+              "Validate is on each notebook's toolbar; Nbgrader > Assignment List lists the lessons. "
+              "Stop with Ctrl-C.", flush=True)
+        return server.process.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        server.stop()
+
+
 def cmd_quiz(args) -> int:
     from .quiz import terminal
 
@@ -153,6 +169,10 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--cell-timeout", type=int, help="seconds a cell may run (default: the profile's)")
     grade.add_argument("--no-sandbox", action="store_true", help="trusted submissions only: no kernel isolation")
     grade.set_defaults(func=cmd_grade)
+
+    lab = sub.add_parser("lab", help="students: JupyterLab at the lesson notebooks, with nbgrader's Validate")
+    lab.add_argument("--port", type=int, help="port on 127.0.0.1 (default: a free one)")
+    lab.set_defaults(func=cmd_lab)
 
     quiz = sub.add_parser("quiz", help="practice questions in the terminal; --report shows your progress")
     quiz.add_argument("--lesson", help="one lesson, e.g. 01 or 01_trainer_api (default: every lesson)")

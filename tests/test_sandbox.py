@@ -1,5 +1,6 @@
 """The grading sandbox: a student's kernel cannot read the course, touch grades or reach the network."""
 import json
+import os
 
 import nbformat
 import pytest
@@ -22,6 +23,7 @@ results = {
     "read tests": attempt(lambda: os.listdir(ROOT + "/tests")),
     "read git history": attempt(lambda: os.listdir(ROOT + "/.git")),
     "read a file beside its folder": attempt(lambda: open(SECRET).read()),
+    "read a file beside the course": attempt(lambda: open(BESIDE).read()),
     "list /tmp beyond its own": attempt(lambda: next(p for p in os.listdir("/tmp") if p.startswith("pytest-") is False
                                                      and p not in ("home",) and not p.startswith("tmp"))),
     "open gradebook": attempt(lambda: open(ROOT + "/autograder/gradebook.db", "a")),
@@ -45,20 +47,26 @@ def sandboxed_run(tmp_path_factory):
     work = scratch / "work"
     work.mkdir()
     (scratch / "secret.txt").write_text("another student's work")
+    beside = ROOT.parent / f".sandbox-probe-{os.getpid()}.txt"  # where another copy of the course could lie
     config = Config()
     for key, value in sandbox.sandbox_config(scratch / "sockets").items():
         section, option = key.split(".")
         config[section][option] = value
     notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell(f"ROOT = {str(ROOT)!r}\nSECRET = {str(scratch / 'secret.txt')!r}\n" + PROBE),
+        nbformat.v4.new_code_cell(f"ROOT = {str(ROOT)!r}\nSECRET = {str(scratch / 'secret.txt')!r}\n"
+                                  f"BESIDE = {str(beside)!r}\n" + PROBE),
         nbformat.v4.new_code_cell("while True:\n    pass"),
         nbformat.v4.new_code_cell("print('still grading')"),
     ])
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("JUPYTER_PATH", str(scratch / "jupyter"))
-        mp.setenv("JUPYTER_RUNTIME_DIR", str(scratch / "runtime"))
-        NotebookClient(notebook, timeout=10, kernel_name=sandbox.KERNEL_NAME, config=config, allow_errors=True,
-                       interrupt_on_timeout=True, resources={"metadata": {"path": str(work)}}).execute()
+    beside.write_text("the hidden tests of another copy")
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("JUPYTER_PATH", str(scratch / "jupyter"))
+            mp.setenv("JUPYTER_RUNTIME_DIR", str(scratch / "runtime"))
+            NotebookClient(notebook, timeout=10, kernel_name=sandbox.KERNEL_NAME, config=config, allow_errors=True,
+                           interrupt_on_timeout=True, resources={"metadata": {"path": str(work)}}).execute()
+    finally:
+        beside.unlink()
     return notebook, work
 
 

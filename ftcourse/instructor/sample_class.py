@@ -42,6 +42,48 @@ ALTERNATIVES = {
             "                                                   max_length=course.profile.max_length),\n"
             "                             batched=True, remove_columns=['headline', 'text']).with_format('torch')"),
     },
+    "03_lora_peft": {
+        "ex1_answer": (
+            "lora_config = LoraConfig(r=8, lora_alpha=2 * 8, target_modules={'value', 'query'}, lora_dropout=0.1,\n"
+            "                         task_type='SEQ_CLS')"),
+        "ex3_answer": (
+            "    adapter_matrices = r * sum(rows + columns for rows, columns in adapted_shapes)\n"
+            "    return adapter_matrices * num_layers + (hidden_size + 1) * num_labels"),
+        "ex5_answer": (
+            "import os\n\nreloaded_model = PeftModel.from_pretrained(load_base_model(), str(adapter_dir))\n"
+            "reloaded_model = reloaded_model.to(course.device)\n"
+            "to_merge = PeftModel.from_pretrained(load_base_model(), os.fspath(adapter_dir))\n"
+            "merged_model = to_merge.merge_and_unload()"),
+    },
+    "04_evaluation": {
+        "ex2_answer": (
+            "from sklearn.metrics import f1_score as sklearn_f1\n\n"
+            "micro_f1, macro_f1, weighted_f1 = (float(sklearn_f1(given_references, given_predictions, average=how))\n"
+            "                                   for how in ('micro', 'macro', 'weighted'))"),
+        "ex6_answer": (
+            "def bootstrap_ci(correct, n_resamples=1000, confidence=0.95, seed=0):\n"
+            "    scores = np.array(correct, dtype=float)\n"
+            "    rng = np.random.default_rng(seed)\n"
+            "    resampled = scores[rng.integers(len(scores), size=(n_resamples, len(scores)))]\n"
+            "    tail = 100 * (1 - confidence) / 2\n"
+            "    low, high = np.percentile(resampled.mean(axis=1), [tail, 100 - tail])\n"
+            "    return low.item(), high.item()"),
+        "ex7_answer": (
+            "from scipy.stats import binomtest\n\n\n"
+            "def mcnemar_test(correct_a, correct_b):\n"
+            "    pairs = list(zip(map(bool, correct_a), map(bool, correct_b)))\n"
+            "    a_only = pairs.count((True, False))\n"
+            "    b_only = pairs.count((False, True))\n"
+            "    if a_only + b_only == 0:\n"
+            "        return {'a_only': 0, 'b_only': 0, 'p_value': 1.0}\n"
+            "    p_value = binomtest(min(a_only, b_only), a_only + b_only, 0.5).pvalue\n"
+            "    return {'a_only': a_only, 'b_only': b_only, 'p_value': float(p_value)}"),
+    },
+    "05_practice_quiz": {  # the same answers in other accepted forms: capitals, indices, floats, order
+        "part1_answer": "answers_01 = dict([('01-eval-strategy', 'A'), ('01-processing-class', ' Processing_Class '),\n"
+                        "                   ('01-total-steps', 375.0)])",
+        "part2_answer": "answers_02 = {'02-loading-scripts': 0, '02-split-size': '2041', '02-stratify-fix': ('b', 'a')}",
+    },
 }
 
 TARGET = "02_custom_datasets"  # the assignment the attacks use: no training, so they grade fast

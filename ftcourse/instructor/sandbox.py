@@ -5,10 +5,12 @@ measured, it could rewrite every student's grade in the gradebook and print the 
 source notebooks. The grading kernel therefore starts through this launcher, in new Linux
 namespaces:
 
-- mount: the course folder, /tmp, /home, /root, /srv, /mnt and /media become empty; only what the
-  kernel needs comes back: Python, the virtual environment, the ftcourse package, the assets and
-  its connection file read-only, its own notebook folder and its socket folder writable. The rest of the root
-  filesystem is read-only, so nothing a later submission runs can be altered.
+- mount: the course folder and every top-level folder but the system's (/usr, /etc, /var, ...)
+  become empty: /tmp, /home, /root, /opt, /mnt and any /work or /data where other copies of the
+  course may lie. Only what the kernel needs comes back: Python, the virtual environment, the
+  ftcourse package, the assets and its connection file read-only, its own notebook folder and its
+  socket folder writable. The rest of the root filesystem is read-only, so nothing a later
+  submission runs can be altered.
 - network: none. The kernel talks to nbgrader over Unix sockets (`KernelManager.transport=ipc`).
 - pid: the kernel sees only its own processes, so /proc offers no way back out.
 - capabilities: all dropped with no_new_privs, so the mounts cannot be undone.
@@ -28,7 +30,13 @@ from ..shared.paths import course_home
 from .course import ROOT
 
 KERNEL_NAME = "ftcourse-sandbox"
-HIDDEN = ("/tmp", "/var/tmp", "/home", "/root", "/srv", "/media")  # and /mnt, which holds the stash
+SYSTEM = {"bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "libx32", "mnt", "proc", "sbin", "sys", "usr", "var"}
+
+
+def hidden_folders() -> list:
+    """Every real top-level folder but the system's (/mnt holds the stash and is emptied apart), and /var/tmp."""
+    tops = [p for p in Path("/").iterdir() if p.name not in SYSTEM and p.is_dir() and not p.is_symlink()]
+    return sorted(str(p) for p in tops) + (["/var/tmp"] if Path("/var/tmp").is_dir() else [])
 
 
 def unshare_command() -> list:
@@ -84,7 +92,7 @@ def command(argv: list, workdir: Path, writable: list, readable: list = ()) -> l
     keep_ro = [Path(sys.base_prefix), Path(sys.prefix), ROOT / "ftcourse", course_home() / "assets",
                course_home() / "data", *readable]
     unique = lambda paths: list(dict.fromkeys(str(Path(p).resolve()) for p in paths if Path(p).exists()))  # noqa: E731
-    hide = [p for p in HIDDEN if Path(p).is_dir()] + [str(ROOT)]
+    hide = hidden_folders() + [str(ROOT)]
     script = mount_script(unique(keep_ro), unique([workdir, *writable]), hide, argv, str(Path(workdir).resolve()))
     return [*unshare_command(), "sh", "-c", script]
 

@@ -1,0 +1,103 @@
+"""`make bench-grading`: how long `ftcourse grade` takes, so instructors can plan a class.
+
+1. One student's whole course (every lesson's reference answers) in the ci profile, graded as
+   `ftcourse grade` does by default.
+2. A class of N students (default 10) handing in the same assignment: one by one (one kernel with
+   every core's torch threads) versus in parallel (a kernel per core, one thread each).
+Every graded submission must get full marks, or the row says so: a fast grader that fails is no result.
+Writes results/<machine>-grading.md and .json.
+"""
+import argparse
+import os
+import shlex
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from .machine import describe, slug
+from .table import Row, write
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_submissions(folder: Path, students: list, assignments: list) -> None:
+    """Each student hands in the reference answers in the student version: `<student>/<assignment>.ipynb`."""
+    from ftcourse.instructor.answers import fill, reference_answers
+    from ftcourse.instructor.course import source_notebook, student_notebook
+
+    for assignment in assignments:
+        blank = nbformat.read(str(student_notebook(assignment)), as_version=4)
+        solved = fill(blank, reference_answers(nbformat.read(str(source_notebook(assignment)), as_version=4)))
+        for student in students:
+            (folder / student).mkdir(parents=True, exist_ok=True)
+            nbformat.write(solved, str(folder / student / f"{assignment}.ipynb"))
+
+
+def timed_grading(students: list, assignments: list, workers=None, threads=1) -> dict:
+    """Grade fresh copies in a fresh workspace; seconds, and the submissions that missed full marks."""
+    from ftcourse.instructor.grade import grade, plan_workers
+
+    with tempfile.TemporaryDirectory(prefix="ftcourse-bench-grading-") as scratch:
+        submissions = Path(scratch) / "submissions"
+        write_submissions(submissions, students, assignments)
+        started = time.perf_counter()
+        rows = grade(submissions, workspace=Path(scratch) / "workspace", profile_name="ci", workers=workers,
+                     threads=threads, assignments=assignments, log=lambda _msg: None)
+        seconds = time.perf_counter() - started
+    short = [f"{r.student}/{r.assignment} {r.score:g}/{r.max_score:g}" for r in rows if r.score != r.max_score]
+    return {"seconds": seconds, "submissions": len(rows), "workers": plan_workers(workers, threads),
+            "threads": threads, "not_full_marks": short}
+
+
+def verdict_note(*runs) -> str:
+    short = [s for run in runs for s in run["not_full_marks"]]
+    return "every submission full marks" if not short else "NOT full marks: " + ", ".join(short)[:200]
+
+
+def main(argv=None) -> int:
+    from ftcourse.instructor.course import lessons
+
+    argv = sys.argv[1:] if argv is None else argv
+    cli = argparse.ArgumentParser(prog="python -m benchmarks.grading", description=__doc__.split("\n")[0])
+    cli.add_argument("--class-size", type=int, default=10, help="students in the class (default 10)")
+    cli.add_argument("--class-assignment", default="02_custom_datasets",
+                     help="what the class hands in (default 02_custom_datasets, the quickest lesson with data work)")
+    cli.add_argument("--course-lessons", nargs="+", help="item 1: only these lessons (default: all)")
+    cli.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results", help="folder for the table")
+    args = cli.parse_args(argv)
+    cores = len(os.sched_getaffinity(0))
+    machine = describe()
+
+    print("1 one student's whole course ...", flush=True)
+    course = timed_grading(["student-1"], args.course_lessons or lessons())
+    print(f"  {course['seconds']:.0f} s", flush=True)
+    students = [f"student-{n:02d}" for n in range(1, args.class_size + 1)]
+    print(f"2 a class of {args.class_size}, one by one ...", flush=True)
+    serial = timed_grading(students, [args.class_assignment], workers=1, threads=cores)
+    print(f"  {serial['seconds']:.0f} s\n2 the same class in parallel ...", flush=True)
+    parallel = timed_grading(students, [args.class_assignment], workers=cores, threads=1)
+    print(f"  {parallel['seconds']:.0f} s", flush=True)
+
+    rows = [
+        Row(1, "one student's whole course, ci profile", f"seconds to grade {course['submissions']} assignments "
+            f"({course['workers']} at a time, {course['threads']} thread each)", f"{course['seconds']:.0f} s",
+            notes=verdict_note(course), data=course),
+        Row(2, f"class of {args.class_size}, {args.class_assignment}: one by one (A) vs in parallel (B)",
+            f"seconds; ratio A/B (speed-up); A: 1 kernel x {cores} threads, B: {parallel['workers']} kernels x 1 thread",
+            f"{serial['seconds']:.0f} s", f"{parallel['seconds']:.0f} s", serial["seconds"] / parallel["seconds"],
+            notes=verdict_note(serial, parallel), data={"serial": serial, "parallel": parallel}),
+    ]
+    run = {"quick": False, "repeats": 1, "command": shlex.join(["python", "-m", "benchmarks.grading", *argv]),
+           "sizes": {"class_size": args.class_size, "class_assignment": args.class_assignment},
+           "budget": {}, "spent": {"course": course["seconds"], "class one by one": serial["seconds"],
+                                   "class in parallel": parallel["seconds"]}}
+    path = write(rows, machine, run, args.output, slug(machine) + "-grading")
+    print(f"table: {path} (and .json)")
+    return 0 if not (course["not_full_marks"] or serial["not_full_marks"] or parallel["not_full_marks"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""The course as a student meets it: `make lab`'s JupyterLab driven in Debian's Chromium.
+
+One walk through lesson 01, in order: the blank student version fails Validate; a solved copy runs
+all its cells in the ci profile and shows the Trainer's progress bar and the loss plot; the quiz
+widget answers; the solved copy passes Validate; reopened, it shows no widget or JavaScript
+placeholders, and its quiz cell runs again. Screenshots of every step are kept in runs/screenshots/
+(the CI artifacts).
+"""
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import REAL_HOME, ROOT
+from ftcourse.instructor.answers import fill, reference_answers
+from ftcourse.instructor.course import source_notebook, student_notebook
+from ftcourse.student import lab
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless as root, with nothing that would ask the internet (it is closed here).
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+SHOTS = ROOT / "runs" / "screenshots"
+LESSON = "01_trainer_api"
+PLACEHOLDERS = ("<IPython.core.display.Javascript object>", "Error displaying widget", "model not found",
+                "Loading widget...")
+ALL_DONE = """() => {
+    const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputPrompt')];
+    const last = prompts[prompts.length - 1];
+    return last && /\\[\\d+\\]/.test(last.textContent) && !prompts.some(p => p.textContent.includes('*'));
+}"""
+
+
+@pytest.fixture
+def course_lab(tmp_path):
+    """JupyterLab at a copy of the student notebooks plus a solved lesson 01, in its own homes."""
+    root = tmp_path / "notebooks"
+    shutil.copytree(student_notebook(LESSON).parent, root / LESSON)
+    solved = fill(nbformat.read(str(student_notebook(LESSON)), as_version=4),
+                  reference_answers(nbformat.read(str(source_notebook(LESSON)), as_version=4)))
+    (root / "solved").mkdir()
+    nbformat.write(solved, str(root / "solved" / f"{LESSON}.ipynb"))
+    home = tmp_path / "home"  # the real assets, but a fresh quiz progress file
+    home.mkdir()
+    for name in ("assets", "data"):
+        (home / name).symlink_to(REAL_HOME / name)
+    env = {"FTCOURSE_HOME": str(home), "FTCOURSE_PROFILE": "ci", "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+           "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
+    server = lab.start(root=root, env=env, log=(tmp_path / "lab.log").open("w"))
+    try:
+        server.wait_until_up()
+        yield server
+    finally:
+        server.stop()
+    assert server.process.poll() is not None, "the lab server is still running"
+
+
+@pytest.fixture
+def page():
+    assert CHROMIUM.exists(), "no /usr/bin/chromium: install Debian's chromium (apt-get install -y chromium)"
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        try:
+            yield browser.new_page(viewport={"width": 1400, "height": 1000})
+        finally:
+            browser.close()
+
+
+def open_notebook(page, server, path):
+    page.goto(server.page(path))
+    page.wait_for_function("() => document.querySelectorAll("
+                           "'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell').length > 3", timeout=120_000)
+    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status='idle']",
+                           timeout=120_000)
+
+
+def validate(page, name):
+    """Click Validate; return the result dialog's text and its class, after a screenshot."""
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .validate-button").click()
+    message = page.wait_for_selector("#validation-message", timeout=600_000)
+    page.screenshot(path=str(SHOTS / name))
+    text, classes = message.inner_text(), message.get_attribute("class")
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    return text, classes
+
+
+def shown_text(page):
+    return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook").inner_text()
+
+
+def test_a_student_works_through_lesson_01_in_jupyterlab(course_lab, page):
+    open_notebook(page, course_lab, f"{LESSON}/{LESSON}.ipynb")
+    assert "Lesson 01" in shown_text(page)
+    page.screenshot(path=str(SHOTS / "1-lesson-01-student-version.png"))
+
+    text, classes = validate(page, "2-validate-blank-fails.png")
+    assert "validation-failed" in classes and "The following cell failed" in text, text[:500]
+
+    open_notebook(page, course_lab, f"solved/{LESSON}.ipynb")
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    page.wait_for_function(ALL_DONE, timeout=900_000, polling=1000)
+    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
+    errors = notebook.locator("[data-mime-type='application/vnd.jupyter.error']")
+    assert errors.count() == 0, errors.first.inner_text()[:1000]
+    assert notebook.locator("progress").count() > 0, "no Trainer progress bar was shown"
+    plot = notebook.locator(".jp-RenderedImage img").first
+    plot.evaluate("img => img.scrollIntoView({block: 'center'})")
+    assert plot.evaluate("img => img.complete && img.naturalWidth > 0"), "the loss plot did not load"
+    page.screenshot(path=str(SHOTS / "3-loss-plot.png"))
+
+    quiz = notebook.locator(".widget-vbox").filter(has_text="Quiz:").last
+    quiz.scroll_into_view_if_needed()
+    score = quiz.locator(".widget-html-content").filter(has_text="Score:").last
+    before = score.inner_text()
+    card = quiz.locator(".widget-vbox").filter(has=page.locator(".widget-radio-box")).first
+    card.locator(".widget-radio-box input[type=radio]").first.check()
+    card.get_by_role("button", name="Check").click()
+    card.locator("text=/Correct|Not quite/").wait_for(timeout=30_000)
+    assert score.inner_text() != before and "attempt" in score.inner_text()
+    card.evaluate("node => node.scrollIntoView({block: 'center'})")
+    page.screenshot(path=str(SHOTS / "4-quiz-feedback.png"))
+
+    text, classes = validate(page, "5-validate-solved-passes.png")
+    assert "validation-success" in classes and "Success" in text, text[:2000]
+
+    page.reload()  # Validate saved the notebook, widget state included: reopen it
+    open_notebook(page, course_lab, f"solved/{LESSON}.ipynb")
+    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
+    last = notebook.locator(".jp-CodeCell").last
+    last.evaluate("node => node.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(3000)
+    restored = last.locator(".jp-OutputArea").inner_text()
+    assert "Question 1" in restored, restored[:500]  # the quiz, drawn from the saved widget state
+    assert not [p for p in PLACEHOLDERS if p in shown_text(page)], [p for p in PLACEHOLDERS if p in shown_text(page)]
+    assert notebook.locator(".jp-RenderedImage img").count() > 0
+    page.screenshot(path=str(SHOTS / "6-reopened.png"))
+
+    last.locator(".jp-InputArea-editor").click()  # and re-run the quiz cell: a live quiz again
+    page.keyboard.press("Shift+Enter")
+    # a new quiz object: the restored one counted an attempt, the fresh one none yet
+    last.locator(".widget-html-content").filter(has_text="0 attempts").wait_for(timeout=120_000)
+    rerun = last.locator(".jp-OutputArea").inner_text()
+    assert "Question 1" in rerun and not [p for p in PLACEHOLDERS if p in rerun]
+    page.screenshot(path=str(SHOTS / "7-quiz-re-run.png"))

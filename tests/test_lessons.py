@@ -42,6 +42,19 @@ def test_committed_student_version_is_generated_from_its_source(lesson, tmp_path
     assert "BEGIN HIDDEN TESTS" not in student_text and "BEGIN SOLUTION" not in student_text
 
 
+@pytest.mark.parametrize("folder", ["solutions", "notebooks"])
+def test_saved_widget_outputs_can_be_drawn_again(folder):
+    """JupyterLab draws a saved widget output from the notebook's widget state; without it, a
+    reopened notebook shows "Error displaying widget: model not found"."""
+    for path in sorted((ROOT / folder).glob("*/*.ipynb")):
+        notebook = read(path)
+        state = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+        views = [o.data["application/vnd.jupyter.widget-view+json"]["model_id"] for c in code_cells(notebook)
+                 for o in c.get("outputs", []) if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+        missing = [v for v in views if v not in state.get("state", {})]
+        assert not missing, f"{path.relative_to(ROOT)}: {len(missing)} widget outputs without saved state"
+
+
 def test_lesson_code_uses_no_removed_arguments():
     paths = sorted(ROOT.glob("solutions/*/*.ipynb")) + sorted(ROOT.glob("notebooks/*/*.ipynb"))
     uses = {str(p.relative_to(ROOT)): found for p in paths

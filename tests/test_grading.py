@@ -118,6 +118,8 @@ def test_grades_csv_and_offline_feedback(graded):
     assert by_key[("grade_writer", "02_custom_datasets")] == EXPECTED["grade_writer"]["02_custom_datasets"]
     pages = list((workspace / "feedback").rglob("*.html"))
     assert pages and not any(re.search(r'<script[^>]*src="https?://', p.read_text()) for p in pages)
+    shown = [str(p.relative_to(workspace)) for p in pages if "BEGIN HIDDEN TESTS" in p.read_text()]
+    assert shown == [], "feedback shows hidden tests"
 
 
 def test_grading_the_same_submissions_again_gives_the_same_scores(graded, tmp_path):

@@ -1,6 +1,8 @@
 """The grading sandbox: a student's kernel cannot read the course, touch grades or reach the network."""
 import json
 import os
+import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -24,8 +26,8 @@ results = {
     "read git history": attempt(lambda: os.listdir(ROOT + "/.git")),
     "read a file beside its folder": attempt(lambda: open(SECRET).read()),
     "read a file beside the course": attempt(lambda: open(BESIDE).read()),
-    "list /tmp beyond its own": attempt(lambda: next(p for p in os.listdir("/tmp") if p.startswith("pytest-") is False
-                                                     and p not in ("home",) and not p.startswith("tmp"))),
+    "list /tmp beyond its own": attempt(lambda: next(p for p in os.listdir("/tmp") if p not in KEPT
+                                                     and not p.startswith("tmp"))),  # tmp*.json: its connection file
     "open gradebook": attempt(lambda: open(ROOT + "/autograder/gradebook.db", "a")),
     "write the venv": attempt(lambda: open(ROOT + "/.venv/planted.py", "w")),
     "write system files": attempt(lambda: open("/usr/planted", "w")),
@@ -37,6 +39,14 @@ results = {
 }
 print(json.dumps(results))
 '''
+
+
+def kept_in_tmp(scratch) -> set:
+    """The names in /tmp that lead to what the kernel keeps (its work and socket folders, and the
+    course's package and environment when the course itself lies under /tmp), and its own home."""
+    kept = [scratch, ROOT, Path(sys.prefix)]
+    return {"home"} | {Path(p).resolve().relative_to("/tmp").parts[0] for p in kept
+                       if Path(p).resolve().is_relative_to("/tmp")}
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +64,7 @@ def sandboxed_run(tmp_path_factory):
         config[section][option] = value
     notebook = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell(f"ROOT = {str(ROOT)!r}\nSECRET = {str(scratch / 'secret.txt')!r}\n"
-                                  f"BESIDE = {str(beside)!r}\n" + PROBE),
+                                  f"BESIDE = {str(beside)!r}\nKEPT = {kept_in_tmp(scratch)!r}\n" + PROBE),
         nbformat.v4.new_code_cell("while True:\n    pass"),
         nbformat.v4.new_code_cell("print('still grading')"),
     ])

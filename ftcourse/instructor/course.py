@@ -26,8 +26,9 @@ def nbgrader_config(**overrides) -> Config:
 
 def grading_config(workspace: Path, profile, runtime: Path = None) -> Config:
     """The configuration autograding runs under: everything it writes lives in `workspace`,
-    every cell gets the grading profile's time limit, deleted test cells are put back, and
-    outputs are cut to a size. With `runtime`, kernels start in the sandbox (see sandbox.py)."""
+    every cell gets the grading profile's time limit, deleted test cells are put back,
+    outputs are cut to a size, and feedback leaves the hidden tests out. With `runtime`,
+    kernels start in the sandbox (see sandbox.py)."""
     from .sandbox import sandbox_config
 
     workspace = Path(workspace).resolve()
@@ -39,6 +40,10 @@ def grading_config(workspace: Path, profile, runtime: Path = None) -> Config:
         "CourseDirectory.db_url": f"sqlite:///{workspace / 'gradebook.db'}",
         "Execute.timeout": profile.cell_timeout,
         "OverwriteCells.add_missing_cells": True,
+        # nbgrader's feedback shows hidden tests by default; students must not see them
+        "GenerateFeedback.preprocessors": ["nbgrader.preprocessors.GetGrades",
+                                           "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+                                           "nbgrader.preprocessors.ClearHiddenTests"],
         "Autograde.autograde_preprocessors": [
             "ftcourse.instructor.preprocessors.ExecuteThroughCrashes", "nbgrader.preprocessors.IgnorePattern",
             "nbconvert.preprocessors.ClearMetadataPreprocessor",  # before the course's notes are added

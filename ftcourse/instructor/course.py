@@ -43,7 +43,8 @@ def grading_config(workspace: Path, profile, runtime: Path = None) -> Config:
         # nbgrader's feedback shows hidden tests by default; students must not see them
         "GenerateFeedback.preprocessors": ["nbgrader.preprocessors.GetGrades",
                                            "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-                                           "nbgrader.preprocessors.ClearHiddenTests"],
+                                           "nbgrader.preprocessors.ClearHiddenTests",
+                                           "ftcourse.instructor.preprocessors.HideHiddenTestsInTracebacks"],
         "Autograde.autograde_preprocessors": [
             "ftcourse.instructor.preprocessors.ExecuteThroughCrashes", "nbgrader.preprocessors.IgnorePattern",
             "nbconvert.preprocessors.ClearMetadataPreprocessor",  # before the course's notes are added

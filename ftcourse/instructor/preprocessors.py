@@ -45,6 +45,23 @@ class LimitOutputBytes(Preprocessor):
         return from_dict(output)
 
 
+class HideHiddenTestsInTracebacks(Preprocessor):
+    """Feedback: a failing test cell's traceback quotes the source lines around the failure, the
+    hidden tests among them. Keep only its last line (the check's own message says what was
+    expected and what was found)."""
+
+    enabled = Bool(True)
+
+    def preprocess(self, nb, resources):
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+                for output in cell.outputs:
+                    if output.output_type == "error":
+                        output.traceback = output.traceback[-1:]
+        return nb, resources
+
+
 class VerifyOutcomes(Preprocessor):
     """Fail a test cell whose outcome check (see outcomes.py) fails on what the student saved.
 

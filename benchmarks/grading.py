@@ -4,10 +4,12 @@
    `ftcourse grade` does by default.
 2. A class of N students (default 10) handing in the same assignment: one by one (one kernel with
    every core's torch threads) versus in parallel (a kernel per core, one thread each).
-Every graded submission must get full marks, or the row says so: a fast grader that fails is no result.
+Every graded submission must get the reference answers' autograded score (the sample class's
+expected.json), or the row says so: a fast grader that fails is no result.
 Writes results/<machine>-grading.md and .json.
 """
 import argparse
+import json
 import os
 import shlex
 import sys
@@ -39,6 +41,7 @@ def write_submissions(folder: Path, students: list, assignments: list) -> None:
 def timed_grading(students: list, assignments: list, workers=None, threads=1) -> dict:
     """Grade fresh copies in a fresh workspace; seconds, and the submissions that missed full marks."""
     from ftcourse.instructor.grade import grade, plan_workers
+    from ftcourse.instructor.sample_class import FOLDER
 
     with tempfile.TemporaryDirectory(prefix="ftcourse-bench-grading-") as scratch:
         submissions = Path(scratch) / "submissions"
@@ -47,14 +50,18 @@ def timed_grading(students: list, assignments: list, workers=None, threads=1) ->
         rows = grade(submissions, workspace=Path(scratch) / "workspace", profile_name="ci", workers=workers,
                      threads=threads, assignments=assignments, log=lambda _msg: None)
         seconds = time.perf_counter() - started
-    short = [f"{r.student}/{r.assignment} {r.score:g}/{r.max_score:g}" for r in rows if r.score != r.max_score]
+    # the reference answers' autograded score (lesson 05 also has points graded by hand)
+    full = json.loads((FOLDER / "expected.json").read_text())["reference"]
+    short = [f"{r.student}/{r.assignment} {r.score:g}/{full[r.assignment]:g}" for r in rows
+             if r.score != full[r.assignment]]
     return {"seconds": seconds, "submissions": len(rows), "workers": plan_workers(workers, threads),
             "threads": threads, "not_full_marks": short}
 
 
 def verdict_note(*runs) -> str:
     short = [s for run in runs for s in run["not_full_marks"]]
-    return "every submission full marks" if not short else "NOT full marks: " + ", ".join(short)[:200]
+    return ("every submission got the reference score" if not short
+            else "NOT the reference score: " + ", ".join(short)[:200])
 
 
 def main(argv=None) -> int:

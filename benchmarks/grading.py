@@ -27,15 +27,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def write_submissions(folder: Path, students: list, assignments: list) -> None:
     """Each student hands in the reference answers in the student version: `<student>/<assignment>.ipynb`."""
-    from ftcourse.instructor.answers import fill, reference_answers
-    from ftcourse.instructor.course import source_notebook, student_notebook
+    from ftcourse.instructor.answers import solved
 
     for assignment in assignments:
-        blank = nbformat.read(str(student_notebook(assignment)), as_version=4)
-        solved = fill(blank, reference_answers(nbformat.read(str(source_notebook(assignment)), as_version=4)))
+        notebook = solved(assignment)
         for student in students:
             (folder / student).mkdir(parents=True, exist_ok=True)
-            nbformat.write(solved, str(folder / student / f"{assignment}.ipynb"))
+            nbformat.write(notebook, str(folder / student / f"{assignment}.ipynb"))
 
 
 def timed_grading(students: list, assignments: list, workers=None, threads=1) -> dict:

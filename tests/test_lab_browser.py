@@ -14,8 +14,8 @@ import nbformat
 import pytest
 
 from conftest import REAL_HOME, ROOT
-from ftcourse.instructor.answers import fill, reference_answers
-from ftcourse.instructor.course import source_notebook, student_notebook
+from ftcourse.instructor.answers import solved
+from ftcourse.instructor.course import student_notebook
 from ftcourse.student import lab
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -38,10 +38,8 @@ def course_lab(tmp_path):
     """JupyterLab at a copy of the student notebooks plus a solved lesson 01, in its own homes."""
     root = tmp_path / "notebooks"
     shutil.copytree(student_notebook(LESSON).parent, root / LESSON)
-    solved = fill(nbformat.read(str(student_notebook(LESSON)), as_version=4),
-                  reference_answers(nbformat.read(str(source_notebook(LESSON)), as_version=4)))
     (root / "solved").mkdir()
-    nbformat.write(solved, str(root / "solved" / f"{LESSON}.ipynb"))
+    nbformat.write(solved(LESSON), str(root / "solved" / f"{LESSON}.ipynb"))
     home = tmp_path / "home"  # the real assets, but a fresh quiz progress file
     home.mkdir()
     for name in ("assets", "data"):

@@ -36,6 +36,14 @@ def fill(student, answers: dict):
     return filled
 
 
+def solved(lesson: str):
+    """The student version of `lesson` with the reference answers filled in: a full-marks submission."""
+    from .course import source_notebook, student_notebook
+
+    blank = nbformat.read(str(student_notebook(lesson)), as_version=4)
+    return fill(blank, reference_answers(nbformat.read(str(source_notebook(lesson)), as_version=4)))
+
+
 def insert_cell(notebook, code: str, before: int = 1):
     """A copy with an extra code cell (as students add them) at position `before`."""
     changed = copy.deepcopy(notebook)

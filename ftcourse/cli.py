@@ -56,17 +56,26 @@ def cmd_run(args) -> int:
 
 def cmd_build(args) -> int:
     from .instructor.build import generate
-    from .instructor.course import lessons
+    from .shared.catalogue import names
 
-    for lesson in args.lessons or lessons():
+    for lesson in [_lesson(n) for n in args.lessons] or names():
         print(f"{lesson}: student version written to {generate(lesson)}")
     return 0
+
+
+def run_settings(args, **extra):
+    """The run's settings, resolved once from the command line (see `ftcourse grade --help`)."""
+    from .shared.settings import RunSettings
+
+    return RunSettings.resolve(profile=args.profile, cell_timeout=getattr(args, "cell_timeout", None),
+                               threads=getattr(args, "threads", None), sandbox=not getattr(args, "no_sandbox", False),
+                               workspace=getattr(args, "workspace", None), **extra)
 
 
 def cmd_validate(args) -> int:
     from .instructor.validate import validate_all
 
-    outcomes = validate_all(args.profile, names=args.lessons or None)
+    outcomes = validate_all(run_settings(args), names=[_lesson(n) for n in args.lessons] or None)
     for outcome in outcomes:
         verdict = "ok" if outcome.ok else "FAILED"
         want = "full marks" if outcome.version == "source" else "no marks"
@@ -81,11 +90,34 @@ def cmd_validate(args) -> int:
 def cmd_grade(args) -> int:
     from .instructor.grade import grade, table
 
-    rows = grade(args.submissions, workspace=args.workspace, profile_name=args.profile, workers=args.workers,
-                 threads=args.threads, sandbox=not args.no_sandbox, cell_timeout=args.cell_timeout)
+    settings = run_settings(args)
+    rows = grade(args.submissions, settings, workers=args.workers)
     print(table(rows))
-    print(f"\ngrades: {Path(args.workspace).resolve() / 'grades.csv'}; feedback: {Path(args.workspace).resolve() / 'feedback'}")
+    print(f"\ngrades: {Path(settings.workspace) / 'grades.csv'}; feedback: {Path(settings.workspace) / 'feedback'}")
     return 0
+
+
+def cmd_mutants(args) -> int:
+    import tempfile
+
+    from .instructor import variants
+    from .instructor.validate import validate_all, variant_results
+
+    lessons = [_lesson(n) for n in args.lessons] or None
+    with tempfile.TemporaryDirectory(prefix="ftcourse-mutants-") as scratch:
+        outcomes = validate_all(run_settings(args, variants=True), names=lessons, keep=Path(scratch))
+        summary = variants.report(variant_results(Path(scratch), lessons or [o.lesson for o in outcomes]))
+    print(variants.format_report(summary))
+    broken = [f"{o.lesson} {o.version}" for o in outcomes if not o.ok]
+    if broken:
+        raise CourseError(f"the reference runs themselves failed ({', '.join(broken)}): `ftcourse validate` says why")
+    return 0
+
+
+def _lesson(key) -> str:
+    from .shared.catalogue import lesson
+
+    return lesson(key).name
 
 
 def cmd_smoke(args) -> int:
@@ -153,21 +185,34 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("lessons", nargs="*", help="only these lessons (default: all)")
     build.set_defaults(func=cmd_build)
 
-    validate = sub.add_parser("validate", help="instructors: source gets full marks, student version none")
+    from .shared.settings import RunSettings
+
+    def run_options(command, workspace=True):
+        command.add_argument("--profile", help="profile notebooks run in (default: $FTCOURSE_PROFILE or ci)")
+        command.add_argument("--threads", type=int, help="torch threads per kernel (default 1)")
+        command.add_argument("--cell-timeout", type=int, help="seconds a cell may run (default: the profile's)")
+        command.add_argument("--no-sandbox", action="store_true", help="trusted notebooks only: no isolation")
+        if workspace:
+            command.add_argument("--workspace", help="gradebook, feedback and grades.csv (default: autograder/)")
+
+    settings_help = "the run's settings (one object, saved with every job):\n" + RunSettings.describe()
+    validate = sub.add_parser("validate", help="instructors: source gets full marks, student version none",
+                              epilog=settings_help, formatter_class=argparse.RawDescriptionHelpFormatter)
     validate.add_argument("lessons", nargs="*", help="only these lessons (default: all)")
-    validate.add_argument("--profile", default="ci", help="profile the notebooks run in (default: ci)")
+    run_options(validate, workspace=False)
     validate.set_defaults(func=cmd_validate)
 
-    from .instructor.course import ROOT
+    mutants = sub.add_parser("mutants", help="instructors: do the tests catch wrong answers and keep right ones?",
+                             epilog=settings_help, formatter_class=argparse.RawDescriptionHelpFormatter)
+    mutants.add_argument("lessons", nargs="*", help="only these lessons (default: all)")
+    run_options(mutants, workspace=False)
+    mutants.set_defaults(func=cmd_mutants)
 
-    grade = sub.add_parser("grade", help="instructors: autograde a folder or zip of submissions")
+    grade = sub.add_parser("grade", help="instructors: autograde a folder or zip of submissions",
+                           epilog=settings_help, formatter_class=argparse.RawDescriptionHelpFormatter)
     grade.add_argument("submissions", help="folder or zip: <student>/<assignment>.ipynb or nbgrader's layout")
-    grade.add_argument("--workspace", default=str(ROOT / "autograder"), help="gradebook, feedback and grades.csv")
-    grade.add_argument("--profile", help="grading profile (default: $FTCOURSE_PROFILE or ci)")
     grade.add_argument("--workers", type=int, help="jobs side by side (default: cores / threads)")
-    grade.add_argument("--threads", type=int, default=1, help="torch threads per kernel (default 1)")
-    grade.add_argument("--cell-timeout", type=int, help="seconds a cell may run (default: the profile's)")
-    grade.add_argument("--no-sandbox", action="store_true", help="trusted submissions only: no kernel isolation")
+    run_options(grade)
     grade.set_defaults(func=cmd_grade)
 
     lab = sub.add_parser("lab", help="students: JupyterLab at the lesson notebooks, with nbgrader's Validate")

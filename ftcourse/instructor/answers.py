@@ -38,7 +38,7 @@ def fill(student, answers: dict):
 
 def solved(lesson: str):
     """The student version of `lesson` with the reference answers filled in: a full-marks submission."""
-    from .course import source_notebook, student_notebook
+    from ..shared.catalogue import source_notebook, student_notebook
 
     blank = nbformat.read(str(student_notebook(lesson)), as_version=4)
     return fill(blank, reference_answers(nbformat.read(str(source_notebook(lesson)), as_version=4)))

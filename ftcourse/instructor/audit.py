@@ -1,13 +1,16 @@
 """What a submission did to the notebook it was given, read before grading from its JSON alone:
-deleted or edited test cells and changed points. nbgrader restores all of them from the
-gradebook; these notes tell the instructor that it had to."""
+deleted or edited test cells, changed points, graded cells added, renamed or turned into
+something else. nbgrader restores deleted and edited cells from the gradebook; `sanitize` sets
+every cell's grading metadata back to the released version's before nbgrader reads it, so an added
+or renamed graded cell is an ordinary cell. The notes tell the instructor what was put right."""
 import json
 import re
 from pathlib import Path
 
 
 CUT = re.compile(r"output cut by the grader: ([\d.]+) MB")
-GRADER_ERRORS = {"TamperingDetected", "OutcomeCheckFailed"}
+GRADER_ERRORS = {"ExportRejected", "AnswerFailed", "CheckTimedOut", "GraderError"}
+FLAGS = ("grade", "solution", "locked", "points", "task")
 
 
 def audit(notebook: Path, released: Path, gradebook, assignment: str) -> list:
@@ -33,6 +36,47 @@ def audit(notebook: Path, released: Path, gradebook, assignment: str) -> list:
         if original.metadata["nbgrader"].get("locked") and name in submitted \
                 and submitted[name].source.strip() != original.source.strip():
             notes.append(f"locked cell {name} was edited: graded with the original")
+    return notes
+
+
+def sanitize(submitted: Path, released: Path) -> list:
+    """Rewrite the submitted copy so that its graded cells are exactly the released ones: a cell
+    whose grade_id the assignment does not have, or that repeats one, loses its grading metadata;
+    a known cell gets the released flags (graded, answer, locked, points) back. Notes for each."""
+    import nbformat
+
+    try:
+        notebook = nbformat.read(str(submitted), as_version=4)
+    except Exception:  # noqa: BLE001 - unreadable notebooks are noted by `audit`
+        return []
+    given = {grade_id(c): c.metadata["nbgrader"] for c in nbformat.read(str(released), as_version=4).cells
+             if grade_id(c)}
+    notes, seen, changed = [], set(), False
+    for number, cell in enumerate(notebook.cells, 1):
+        meta = cell.metadata.get("nbgrader")
+        if not meta:
+            continue
+        gid = meta.get("grade_id")
+        if gid not in given or gid in seen:
+            why = "repeats" if gid in seen else "is not one of the assignment's cells"
+            if meta.get("grade") or meta.get("solution") or gid:
+                notes.append(f"cell {number} claims the grading id {gid!r}, which {why}: graded as an ordinary cell")
+            del cell.metadata["nbgrader"]
+            changed = True
+            continue
+        seen.add(gid)
+        wanted = {k: given[gid][k] for k in FLAGS if k in given[gid]}
+        found = {k: meta[k] for k in FLAGS if k in meta}
+        if found != wanted:
+            changes = [k for k in FLAGS if found.get(k) != wanted.get(k) and k != "points"]
+            if changes:
+                notes.append(f"the grading flags of {gid} were changed ({', '.join(changes)}): set back")
+            for key in FLAGS:
+                meta.pop(key, None)
+            meta.update(wanted)
+            changed = True
+    if changed:
+        nbformat.write(notebook, str(submitted))
     return notes
 
 

@@ -3,7 +3,8 @@
 import tempfile
 from pathlib import Path
 
-from .course import ROOT, lessons, nbgrader_config, source_notebook
+from ..shared.catalogue import ROOT, names as lessons, source_notebook
+from ..shared.nbconfig import nbgrader_config
 
 
 def generate(lesson: str, release_dir: Path = ROOT / "notebooks") -> Path:

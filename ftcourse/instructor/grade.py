@@ -3,28 +3,28 @@
 nbgrader does the grading (its gradebook, generate_assignment, autograde, generate_feedback and
 CSV export). This module adds what a class of fine-tuning notebooks needs: many jobs side by side
 within the machine's cores (each kernel with its own torch threads), every kernel in the sandbox,
-the grading profile pinned, and one report with a reason for every lost point. It fails only when
-the pipeline itself does, never because a student's notebook did.
+every test decided outside the student's kernel, one settings object for the whole run, and one
+report with a reason for every lost point. It fails only when the pipeline itself does, never
+because a student's notebook did.
 """
-import dataclasses
 import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..shared.catalogue import names as lesson_names
 from ..shared.errors import CourseError
-from ..shared.profiles import ENV_PROFILE, ENV_THREADS, select
-from .audit import audit, cell_failures
-from .course import ROOT, grading_config, lessons
+from .audit import audit, cell_failures, sanitize
+from .config import grading_config
 from .intake import receive
 from .sandbox import check_available, install_kernelspec
 
-ENV_TIMEOUT = "FTCOURSE_CELL_TIMEOUT"
 CDN = re.compile(r'<script[^>]*src="https?://[^"]*"[^>]*>\s*</script>|<link[^>]*href="https?://[^"]*"[^>]*>')
 
 
@@ -51,17 +51,19 @@ def _api(config):
     return NbGraderAPI(CourseDirectory(config=config), config=config)
 
 
-def _autograde(job, workspace: Path, scratch: Path, env: dict) -> dict:
+def _autograde(job, scratch: Path, env: dict) -> dict:
     student, assignment = job
     runtime = scratch / f"{student}-{assignment}"
     runtime.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "ftcourse.instructor.autograde_job", str(workspace), student, assignment],
+        [sys.executable, "-m", "ftcourse.instructor.autograde_job", student, assignment],
         capture_output=True, text=True, env={**env, "JUPYTER_RUNTIME_DIR": str(runtime)})
+    seconds = round(time.monotonic() - started, 1)
     try:
-        return json.loads(done.stdout.strip().splitlines()[-1])
+        return {**json.loads(done.stdout.strip().splitlines()[-1]), "seconds": seconds}
     except (IndexError, ValueError):
-        return {"success": False, "error": (done.stderr.strip().splitlines() or ["no output"])[-1]}
+        return {"success": False, "error": (done.stderr.strip().splitlines() or ["no output"])[-1], "seconds": seconds}
 
 
 def _offline_feedback(feedback_dir: Path) -> None:
@@ -70,22 +72,32 @@ def _offline_feedback(feedback_dir: Path) -> None:
         page.write_text(CDN.sub("", page.read_text(encoding="utf-8")), encoding="utf-8")
 
 
-def grade(source, workspace=ROOT / "autograder", profile_name=None, workers=None, threads=1,
-          sandbox=True, assignments=None, cell_timeout=None, log=print) -> list:
+def grade(source, settings, workers=None, assignments=None, log=print) -> list:
+    """Grade the submissions in `source` under `settings` (a RunSettings); rows of scores and notes."""
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.plugins.export import CsvExportPlugin
 
-    profile = select(profile_name or os.environ.get(ENV_PROFILE) or "ci")
-    workspace = Path(workspace).resolve()
+    workspace = Path(settings.workspace)
     workspace.mkdir(parents=True, exist_ok=True)
-    if sandbox:
+    if settings.sandbox:
         check_available()
-    workers = plan_workers(workers, threads)
-    if cell_timeout:
-        profile = dataclasses.replace(profile, cell_timeout=cell_timeout)
-    config = grading_config(workspace, profile)
+    workers = plan_workers(workers, settings.threads)
+    with tempfile.TemporaryDirectory(prefix="ftcourse-grade-") as scratch:
+        scratch = Path(scratch)
+        settings_file = settings.save(scratch / "settings.json")
+        os.environ["FTCOURSE_RUN_SETTINGS"] = str(settings_file)  # nbgrader's config in this process too
+        try:
+            rows = _grade(source, settings, workers, assignments or lesson_names(), scratch, log,
+                          Gradebook, MissingEntry, CsvExportPlugin)
+        finally:
+            os.environ.pop("FTCOURSE_RUN_SETTINGS", None)
+    return rows
+
+
+def _grade(source, settings, workers, assignments, scratch, log, Gradebook, MissingEntry, CsvExportPlugin):
+    workspace = Path(settings.workspace)
+    config = grading_config(settings)
     api = _api(config)
-    assignments = assignments or lessons()
     for assignment in assignments:
         result = api.generate_assignment(assignment, force=True, create=True)
         if not result["success"]:
@@ -103,19 +115,24 @@ def grade(source, workspace=ROOT / "autograder", profile_name=None, workers=None
             released = workspace / "release" / submission.assignment / f"{submission.assignment}.ipynb"
             for notebook in named:
                 row.notes += audit(notebook, released, gb, submission.assignment)
+                copy = workspace / "submitted" / submission.student / submission.assignment / notebook.name
+                row.notes += sanitize(copy, released)
     jobs = [key for key, row in rows.items()  # unreadable notebooks are noted above and score 0
             if (workspace / "submitted" / key[0] / key[1] / f"{key[1]}.ipynb").exists()
             and not any("not a readable notebook" in note for note in row.notes)]
-    log(f"grading {len(jobs)} submissions of {len({s for s, _ in rows})} students in the {profile.name} profile: "
-        f"{workers} at a time, {threads} torch thread(s) each, kernels {'sandboxed' if sandbox else 'NOT sandboxed'}")
+    log(f"grading {len(jobs)} submissions of {len({s for s, _ in rows})} students in the {settings.profile} "
+        f"profile: {workers} at a time, {settings.threads} torch thread(s) each, kernels "
+        f"{'sandboxed' if settings.sandbox else 'NOT sandboxed'}, tests outside the kernels")
 
-    with tempfile.TemporaryDirectory(prefix="ftcourse-grade-") as scratch:
-        scratch = Path(scratch)
-        install_kernelspec(scratch / "jupyter")
-        env = {**os.environ, ENV_PROFILE: profile.name, ENV_THREADS: str(threads), ENV_TIMEOUT: str(profile.cell_timeout),
-               "JUPYTER_PATH": str(scratch / "jupyter"), "FTCOURSE_SANDBOX": "1" if sandbox else "0"}
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            outcomes = dict(zip(jobs, pool.map(lambda job: _autograde(job, workspace, scratch, env), jobs)))
+    install_kernelspec(scratch / "jupyter")
+    env = {**os.environ, "JUPYTER_PATH": str(scratch / "jupyter")}
+    timings = _timings(workspace)
+    jobs.sort(key=lambda key: -timings.get(key[1], 0))  # the longest first, so the pool finishes together
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        outcomes = dict(zip(jobs, pool.map(lambda job: _autograde(job, scratch, env), jobs)))
+    for (_, assignment), outcome in outcomes.items():
+        timings[assignment] = max(timings.get(assignment, 0), outcome.get("seconds", 0))
+    (workspace / "timings.json").write_text(json.dumps(timings, indent=1))
 
     for key, outcome in outcomes.items():
         student, assignment = key
@@ -138,6 +155,15 @@ def grade(source, workspace=ROOT / "autograder", profile_name=None, workers=None
     return sorted(rows.values(), key=lambda r: (r.student, r.assignment))
 
 
+def _timings(workspace: Path) -> dict:
+    """The longest time each assignment's job took in earlier runs in this workspace."""
+    try:
+        found = json.loads((workspace / "timings.json").read_text())
+        return {k: float(v) for k, v in found.items()} if isinstance(found, dict) else {}
+    except (OSError, ValueError, TypeError):
+        return {}
+
+
 def table(rows: list) -> str:
     """Students by assignment, `score/max`, then every note under its student."""
     assignments = sorted({r.assignment for r in rows})
@@ -147,6 +173,7 @@ def table(rows: list) -> str:
     lines = [f"{'student':<{width}}  " + "  ".join(f"{a:>18}" for a in assignments)]
     for student in students:
         lines.append(f"{student:<{width}}  " + "  ".join(
-            f"{cell[(student, a)].score:>8g} / {cell[(student, a)].max_score:<7g}" for a in assignments))
+            f"{cell[(student, a)].score:>8g} / {cell[(student, a)].max_score:<7g}" if (student, a) in cell
+            else f"{'-':>18}" for a in assignments))
     notes = [f"  {r.student} {r.assignment}: {n}" for r in rows for n in r.notes]
     return "\n".join(lines + (["", "notes:"] + notes if notes else []))

@@ -1,4 +1,11 @@
-"""nbgrader preprocessors the course adds to autograding."""
+"""nbgrader preprocessors the course adds to autograding, one job each.
+
+Autograding runs them in this order (see `config.grading_config`): `SubstituteExports` turns every
+test cell into an export of the values its test reads, `ExecuteThroughCrashes` runs the notebook
+in the sandboxed kernel, `TrustedVerdicts` runs the tests outside that kernel and writes their
+verdicts as the test cells' only outputs, `LimitOutputBytes` cuts oversized outputs, and nbgrader's
+own preprocessors save the grades. For feedback, `HideHiddenTestsInTracebacks` trims tracebacks.
+"""
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Integer
 
@@ -62,89 +69,6 @@ class HideHiddenTestsInTracebacks(Preprocessor):
         return nb, resources
 
 
-class VerifyOutcomes(Preprocessor):
-    """Fail a test cell whose outcome check (see outcomes.py) fails on what the student saved.
-
-    The checks come from the instructor's source notebook, never from the submission, and run
-    in the sandbox, in the notebook's folder, after the whole notebook has run."""
-
-    enabled = Bool(True)
-
-    def preprocess(self, nb, resources):
-        import os
-        from pathlib import Path
-
-        from .course import source_notebook
-
-        specs = outcome_specs(source_notebook(resources["nbgrader"]["assignment"]))
-        workdir = Path(resources["metadata"]["path"])
-        sandboxed = os.environ.get("FTCOURSE_SANDBOX", "1") == "1"
-        for cell in nb.cells:
-            spec = specs.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
-            if spec is None or any(o.output_type == "error" for o in cell.outputs):
-                continue
-            result = run_outcome(spec, workdir, sandboxed)
-            if not result["passed"]:
-                cell.outputs.append(self._node({"output_type": "error", "ename": "OutcomeCheckFailed",
-                                                "evalue": result["message"],
-                                                "traceback": [f"OutcomeCheckFailed: {result['message']}"]}))
-        return nb, resources
-
-    _node = staticmethod(LimitOutputBytes._node)
-
-
-def outcome_specs(notebook_path) -> dict:
-    """grade_id -> {"outcome": name, "args": {...}} from a trusted (source) notebook."""
-    import nbformat
-
-    nb = nbformat.read(str(notebook_path), as_version=4)
-    return {cell.metadata["nbgrader"]["grade_id"]: dict(cell.metadata["ftcourse"])
-            for cell in nb.cells if "outcome" in cell.metadata.get("ftcourse", {}) and "nbgrader" in cell.metadata}
-
-
-def run_outcome(spec: dict, workdir, sandboxed: bool = True) -> dict:
-    import json
-    import subprocess
-    import sys
-
-    from . import sandbox
-
-    # -I: the notebook folder is the working folder, and files the student left there must not
-    # shadow the modules the check imports
-    argv = [sys.executable, "-I", "-m", "ftcourse.instructor.outcomes", spec["outcome"], json.dumps(spec.get("args", {}))]
-    if sandboxed:
-        done = subprocess.run(sandbox.command(argv, workdir, []), cwd=workdir, env=sandbox.kernel_env(),
-                              capture_output=True, text=True, timeout=900)
-    else:
-        done = subprocess.run(argv, cwd=workdir, capture_output=True, text=True, timeout=900)
-    try:
-        return json.loads(done.stdout.strip().splitlines()[-1])
-    except (IndexError, ValueError):
-        return {"passed": False, "message": f"the outcome check could not run: {(done.stderr.strip().splitlines() or ['?'])[-1]}"}
-
-
-class RejectTampering(Preprocessor):
-    """Fail every test cell of a notebook whose own code changes the test machinery (tampering.py)."""
-
-    enabled = Bool(True)
-
-    def preprocess(self, nb, resources):
-        from .tampering import findings
-
-        found = [f"cell {i + 1}, {finding}" for i, cell in enumerate(nb.cells)
-                 if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("grade")
-                 for finding in findings(cell.source)]
-        if found:
-            reason = "the submission changes the test machinery (" + "; ".join(found[:3]) + ")"
-            for cell in nb.cells:
-                meta = cell.metadata.get("nbgrader", {})
-                if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
-                    cell.outputs.append(LimitOutputBytes._node({
-                        "output_type": "error", "ename": "TamperingDetected", "evalue": reason,
-                        "traceback": [f"TamperingDetected: {reason}"]}))
-        return nb, resources
-
-
 def _execute_base():
     from nbgrader.preprocessors import Execute
 
@@ -179,3 +103,173 @@ class ExecuteThroughCrashes(_execute_base()):
     def _error(name, message):
         return LimitOutputBytes._node({"output_type": "error", "ename": name, "evalue": message,
                                        "traceback": [f"{name}: {message}"]})
+
+
+def _student_cells(lesson: str) -> dict:
+    """grade_id -> cell of the lesson's student version."""
+    import nbformat
+
+    from ..shared.catalogue import student_notebook
+    from .cells import grade_id
+
+    return {grade_id(c): c for c in nbformat.read(str(student_notebook(lesson)), as_version=4).cells if grade_id(c)}
+
+
+def _code_cell(source: str, role: str):
+    from nbformat.v4 import new_code_cell
+
+    cell = new_code_cell(source)
+    cell.metadata["ftcourse"] = {"injected": role}
+    return cell
+
+
+def _export_call(test: str, names: list, files: list) -> str:
+    return (f"__import__('ftcourse.student.export', fromlist=['save']).save({test!r}, {names!r}, globals(), "
+            f"{files!r})")
+
+
+class SubstituteExports(Preprocessor):
+    """Before the notebook runs: each test cell becomes one call that exports the values its test
+    reads (`ftcourse.student.export`). No test code, visible or hidden, runs in the student's kernel.
+    The tests come from the instructor's source notebook, never from the submission. With the run's
+    `variants` setting (instructor checks only), each answer's reference variants are tried first."""
+
+    enabled = Bool(True)
+
+    def preprocess(self, nb, resources):
+        import nbformat
+
+        from ..shared.catalogue import source_notebook
+        from ..shared.settings import RunSettings
+        from . import cells as cell_kind
+        from . import variants as variant_file
+
+        lesson = resources["nbgrader"]["assignment"]
+        source = nbformat.read(str(source_notebook(lesson)), as_version=4)
+        tests, tests_of = {}, {}
+        for index, cell in enumerate(source.cells):
+            if cell_kind.is_test(cell):
+                answer = cell_kind.answer_before(source.cells, index)
+                spec = {"id": cell_kind.grade_id(cell), "source": cell.source, "needs": cell_kind.needs(cell.source),
+                        "files": list(cell.metadata.get("ftcourse", {}).get("files", [])),
+                        "answer_id": cell_kind.grade_id(answer) if answer is not None else None}
+                tests[spec["id"]] = spec
+                tests_of.setdefault(spec["answer_id"], []).append(spec)
+        tried = variant_file.load(lesson) if RunSettings.current().variants else []
+        student = _student_cells(lesson) if tried else {}
+        plan, cells = [], []
+        for cell in nb.cells:
+            gid = cell_kind.grade_id(cell)
+            for variant in (v for v in tried if cell_kind.is_answer(cell) and v.answer == gid):
+                code = variant_file.cell_source(student[gid].source, variant.code)
+                cells.append(_code_cell("__import__('ftcourse.instructor.snapshot', fromlist=['begin'])"
+                                        ".begin(globals())", "begin"))
+                cells.append(_code_cell(code, "variant"))
+                for spec in tests_of.get(gid, []):
+                    export = f"{spec['id']}@{variant.id}"
+                    cells.append(_code_cell(_export_call(export, spec["needs"], spec["files"]), "export"))
+                    plan.append({**spec, "variant": variant.id, "correct": variant.correct, "why": variant.why,
+                                 "export": f".ftcourse/exports/{export}", "answer": code})
+                cells.append(_code_cell("__import__('ftcourse.instructor.snapshot', fromlist=['end'])"
+                                        ".end(globals())", "end"))
+            if cell_kind.is_test(cell) and gid in tests:
+                spec = tests[gid]
+                cell.source = _export_call(gid, spec["needs"], spec["files"])
+                plan.append({**spec, "variant": None, "export": f".ftcourse/exports/{gid}"})
+            cells.append(cell)
+        nb.cells = cells
+        resources.setdefault("ftcourse", {})["plan"] = plan
+        return nb, resources
+
+
+class TrustedVerdicts(Preprocessor):
+    """After the notebook ran: each test runs in the trusted process on what the kernel exported
+    (`verdicts.decide`), and its verdict becomes the test cell's only output, so nothing the
+    student's code printed or hooked can stand in a test cell, in the grade or in the feedback.
+    Cells put in for variants leave the notebook; their verdicts go to `.ftcourse/variants.json`."""
+
+    enabled = Bool(True)
+
+    def preprocess(self, nb, resources):
+        import json
+        import shutil
+        import tempfile
+        from pathlib import Path
+
+        from ..shared.settings import RunSettings
+        from . import cells as cell_kind
+        from .secret import course_key
+        from .verdicts import decide
+
+        settings = RunSettings.current()
+        plan = resources.get("ftcourse", {}).get("plan", [])
+        workdir = Path(resources["metadata"]["path"]).resolve()
+        for spec in plan:
+            if spec["variant"] is None:
+                index = next(i for i, c in enumerate(nb.cells) if cell_kind.grade_id(c) == spec["id"])
+                answer = cell_kind.answer_before(nb.cells, index)
+                spec["answer"] = answer.source if answer is not None else ""
+        job = {"assignment": resources["nbgrader"]["assignment"], "profile": settings.profile,
+               "timeout": settings.timeout, "key": course_key(settings.workspace).hex()}
+        with tempfile.TemporaryDirectory(prefix="ftcourse-verdicts-") as scratch:
+            verdicts = decide(plan, job, workdir, settings, Path(scratch)) if plan else []
+        by_test = {(v["id"], v.get("variant")): v for v in verdicts}
+        sources = {spec["id"]: spec["source"] for spec in plan if spec["variant"] is None}
+        for cell in nb.cells:
+            gid = cell_kind.grade_id(cell)
+            if cell_kind.is_test(cell) and gid in sources:
+                cell.source = sources[gid]
+                cell.outputs = self._outputs(by_test.get((gid, None)))
+        nb.cells = [c for c in nb.cells if "injected" not in c.metadata.get("ftcourse", {})]
+        tried = [{"answer": spec["answer_id"], "id": spec["variant"], "test": spec["id"], "correct": spec["correct"],
+                  "why": spec["why"], "passed": bool(by_test.get((spec["id"], spec["variant"]), {}).get("passed")),
+                  "reason": _reason(by_test.get((spec["id"], spec["variant"])))}
+                 for spec in plan if spec["variant"] is not None]
+        shutil.rmtree(workdir / ".ftcourse" / "exports", ignore_errors=True)
+        if tried:
+            reference = [{"test": spec["id"], "passed": bool(by_test.get((spec["id"], None), {}).get("passed"))}
+                         for spec in plan if spec["variant"] is None]
+            (workdir / ".ftcourse").mkdir(exist_ok=True)
+            (workdir / ".ftcourse" / "variants.json").write_text(json.dumps(
+                {"reference": reference, "variants": _by_variant(tried)}, indent=1))
+        return nb, resources
+
+    @staticmethod
+    def _outputs(verdict) -> list:
+        from nbformat.v4 import new_output
+
+        if verdict is None:
+            verdict = {"passed": False, "ename": "GraderError", "evalue": "the grader has no verdict for this test"}
+        outputs = []
+        if verdict.get("output"):
+            outputs.append(new_output("stream", name="stdout", text=verdict["output"]))
+        if not verdict.get("passed"):
+            outputs.append(new_output("error", ename=verdict.get("ename") or "Error", evalue=verdict.get("evalue", ""),
+                                      traceback=[_reason(verdict)]))
+        return outputs
+
+
+def _reason(verdict) -> str:
+    if not verdict:
+        return "no verdict"
+    if verdict.get("passed"):
+        return ""
+    return f"{verdict.get('ename')}: {verdict.get('evalue', '')}".strip().rstrip(":")
+
+
+def _by_variant(rows: list) -> list:
+    """One row per variant: passed only if every one of its tests passed."""
+    merged = {}
+    for row in rows:
+        key = (row["answer"], row["id"])
+        if key not in merged:
+            merged[key] = {**row, "tests": []}
+        merged[key]["tests"].append(row["test"])
+        if not row["passed"]:
+            merged[key]["passed"] = False
+            merged[key]["reason"] = merged[key]["reason"] or row["reason"]
+    for row in merged.values():
+        row.pop("test", None)
+        if row["passed"]:
+            row["reason"] = ""
+    return list(merged.values())

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 
 from .answers import fill, grade_id, insert_cell, reference_answers
-from .course import ROOT, lessons, source_notebook, student_notebook
+from ..shared.catalogue import ROOT, names as lessons, source_notebook, student_notebook
 
 FOLDER = ROOT / "autograder" / "sample_class"
 

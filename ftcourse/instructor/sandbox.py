@@ -25,9 +25,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ..shared.catalogue import ROOT
 from ..shared.errors import CourseError
 from ..shared.paths import course_home
-from .course import ROOT
 
 KERNEL_NAME = "ftcourse-sandbox"
 SYSTEM = {"bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "libx32", "mnt", "proc", "sbin", "sys", "usr", "var"}
@@ -86,35 +86,56 @@ def mount_script(keep_ro: list, keep_rw: list, hide: list, argv: list, workdir: 
     return "\n".join(lines)
 
 
-def command(argv: list, workdir: Path, writable: list, readable: list = ()) -> list:
-    """The command line that runs `argv` confined, in `workdir`, able to write only `writable`
-    and to read, besides Python and the course's package and assets, only `readable`."""
+def command(argv: list, workdir: Path, writable: list, readable: list = (), workdir_writable: bool = True) -> list:
+    """The command line that runs `argv` confined, in `workdir`, able to write only `writable` (and
+    `workdir` unless told otherwise) and to read, besides Python and the course's package and
+    assets, only `readable` (and `workdir`)."""
     keep_ro = [Path(sys.base_prefix), Path(sys.prefix), ROOT / "ftcourse", course_home() / "assets",
-               course_home() / "data", *readable]
+               course_home() / "data", *readable] + ([] if workdir_writable else [workdir])
     unique = lambda paths: list(dict.fromkeys(str(Path(p).resolve()) for p in paths if Path(p).exists()))  # noqa: E731
     hide = hidden_folders() + [str(ROOT)]
-    script = mount_script(unique(keep_ro), unique([workdir, *writable]), hide, argv, str(Path(workdir).resolve()))
+    keep_rw = ([workdir] if workdir_writable else []) + list(writable)
+    script = mount_script(unique(keep_ro), unique(keep_rw), hide, argv, str(Path(workdir).resolve()))
     return [*unshare_command(), "sh", "-c", script]
 
 
-def kernel_env() -> dict:
-    """Environment of confined code: private caches in its own /tmp, no hub."""
+def kernel_env(settings=None) -> dict:
+    """Environment of confined code: private caches in its own /tmp, no hub, and what the run's
+    settings tell a kernel (its profile and torch threads)."""
     env = dict(os.environ)
+    env.pop("FTCOURSE_RUN_SETTINGS", None)
     env.update(HOME="/tmp/home", HF_HOME="/tmp/hf", HF_MODULES_CACHE="/tmp/hf/modules",
                MPLCONFIGDIR="/tmp/matplotlib", HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1",
                TRANSFORMERS_OFFLINE="1", FTCOURSE_HOME=str(course_home()))
+    if settings is not None:
+        env.update(settings.kernel_environment())
     return env
 
 
+def spawn(argv: list, workdir: Path, settings, log: Path, readable: list = (), writable: list = (),
+          workdir_writable: bool = True, pass_fds=()) -> subprocess.Popen:
+    """Start `argv` in `workdir`, confined when the run's settings say so (else as it is), in its
+    own session; what it writes to stderr goes to `log`."""
+    env = kernel_env(settings)
+    if settings.sandbox:
+        argv = command(argv, workdir, list(writable), list(readable), workdir_writable)
+    with open(log, "wb") as err:
+        return subprocess.Popen(argv, cwd=workdir, env=env, pass_fds=pass_fds, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+
+
 def launch(connection_file: str) -> int:
-    """Start a kernel confined: it keeps its notebook folder and the folders of its sockets."""
+    """Start a kernel confined: it keeps its notebook folder and the folders of its sockets. Its
+    profile and threads come from the run's settings (the file $FTCOURSE_RUN_SETTINGS names)."""
+    from ..shared.settings import RunSettings
+
     info = json.loads(Path(connection_file).read_text())
     if info.get("transport") != "ipc":
         raise CourseError("sandboxed kernels need KernelManager.transport='ipc' (they have no network)")
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file]
     # the connection file alone, not its folder: that may be /tmp, with everyone's files in it
     return subprocess.call(command(argv, Path.cwd(), [Path(info["ip"]).parent], [Path(connection_file)]),
-                           env=kernel_env())
+                           env=kernel_env(RunSettings.current()))
 
 
 def install_kernelspec(into: Path) -> Path:

@@ -1,65 +1,96 @@
-"""Both ways, per assignment: the instructor source passes every test, the student version none.
+"""Both ways, per lesson, through the real grading pipeline: the student version filled with the
+instructor's answers gets full marks, the blank student version none.
 
-nbgrader's `validate` command exits 0 even when validation fails, so this reads the results of
-`nbgrader.validator.Validator` instead. Notebooks run in the grading profile (ci unless
-FTCOURSE_PROFILE says otherwise), with the course's per-cell time limit.
+Each check is a grading run (`grade.grade`) of two submissions, `reference` and `blank`, in a
+scratch workspace, under the run's settings (the ci profile unless told otherwise): the notebook
+runs in the sandboxed kernel and every test is decided by the trusted checks, exactly as for a
+student. With `settings.variants`, the same run also tries every reference variant of the
+lesson's answers (see variants.py). nbgrader's own `validate` command exits 0 even when validation
+fails, and runs tests in the student's kernel: neither is what a grade rests on.
 """
-import os
-from contextlib import contextmanager
+import dataclasses
+import json
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from .course import lessons, nbgrader_config, source_notebook, student_notebook
+import nbformat
+
+from ..shared.catalogue import names as lesson_names, student_notebook
+from .answers import solved
+from .cells import grade_id, is_test
 
 
 @dataclass
 class Outcome:
     lesson: str
-    version: str  # "source" or "student"
+    version: str  # "source" (the reference answers) or "student" (blank)
     problems: list = field(default_factory=list)  # empty when the version behaves as it must
+    autograded: str = ""  # the autograded notebook, while its workspace exists
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-@contextmanager
-def profile_env(profile: str):
-    saved = os.environ.get("FTCOURSE_PROFILE")
-    os.environ["FTCOURSE_PROFILE"] = profile
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("FTCOURSE_PROFILE")
-        else:
-            os.environ["FTCOURSE_PROFILE"] = saved
+def submissions(folder: Path, lessons: list) -> Path:
+    """reference/<lesson>.ipynb (answers filled in) and blank/<lesson>.ipynb for each lesson."""
+    for lesson in lessons:
+        for student, notebook in (("reference", solved(lesson)),
+                                  ("blank", nbformat.read(str(student_notebook(lesson)), as_version=4))):
+            (folder / student).mkdir(parents=True, exist_ok=True)
+            nbformat.write(notebook, str(folder / student / f"{lesson}.ipynb"))
+    return folder
 
 
-def _validator(invert: bool):
-    from nbgrader.validator import Validator
-
-    return Validator(config=nbgrader_config(**{"Validator.invert": invert}))
-
-
-def validate_source(lesson: str, profile: str = "ci") -> Outcome:
-    with profile_env(profile):
-        results = _validator(invert=False).validate(str(source_notebook(lesson)))
-    problems = [f"test failed:\n{c['source']}\n{c['raw_error']}" for c in results.get("failed", [])]
-    problems += [f"cell type changed: {c['source'][:80]}" for c in results.get("type_changed", [])]
-    return Outcome(lesson, "source", problems)
+def test_verdicts(autograded: Path) -> dict:
+    """grade_id -> the reason a test failed ('' when it passed), from an autograded notebook."""
+    found = {}
+    for cell in nbformat.read(str(autograded), as_version=4).cells:
+        if is_test(cell):
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            found[grade_id(cell)] = f"{errors[0].get('ename')}: {errors[0].get('evalue', '')}" if errors else ""
+    return found
 
 
-def validate_student(lesson: str, profile: str = "ci") -> Outcome:
-    with profile_env(profile):
-        results = _validator(invert=True).validate(str(student_notebook(lesson)))
-    problems = [f"test passes without an answer:\n{c['source']}" for c in results.get("passed", [])]
-    problems += [f"locked cell differs from its checksum: {c['source'][:80]}" for c in results.get("changed", [])]
-    problems += [f"cell type changed: {c['source'][:80]}" for c in results.get("type_changed", [])]
-    return Outcome(lesson, "student", problems)
-
-
-def validate_all(profile: str = "ci", names=None) -> list:
+def outcomes_of(workspace: Path, rows: list) -> list:
+    """Both-ways outcomes from a grading run's rows of the `reference` and `blank` students."""
     outcomes = []
-    for lesson in names or lessons():
-        outcomes += [validate_source(lesson, profile), validate_student(lesson, profile)]
-    return outcomes
+    for row in rows:
+        if row.student not in ("reference", "blank"):
+            continue
+        autograded = workspace / "autograded" / row.student / row.assignment / f"{row.assignment}.ipynb"
+        verdicts = test_verdicts(autograded) if autograded.exists() else {}
+        if row.student == "reference":
+            problems = [f"test {t} failed: {why}" for t, why in verdicts.items() if why]
+            if not verdicts:
+                problems.append("no autograded notebook: " + "; ".join(row.notes))
+            outcomes.append(Outcome(row.assignment, "source", problems, str(autograded)))
+        else:
+            problems = [f"test {t} passes without an answer" for t, why in verdicts.items() if not why]
+            if row.score and not problems:
+                problems.append(f"scored {row.score:g} without an answer")
+            outcomes.append(Outcome(row.assignment, "student", problems, str(autograded)))
+    return sorted(outcomes, key=lambda o: (o.lesson, o.version))
+
+
+def variant_results(workspace: Path, lessons: list) -> dict:
+    """{lesson: [variant rows]} from a run with variants (see variants.report)."""
+    found = {}
+    for lesson in lessons:
+        path = workspace / "autograded" / "reference" / lesson / ".ftcourse" / "variants.json"
+        if path.exists():
+            found[lesson] = json.loads(path.read_text())["variants"]
+    return found
+
+
+def validate_all(settings, names=None, log=print, keep: Path = None) -> list:
+    """Grade reference and blank submissions of each lesson; return their outcomes."""
+    from .grade import grade
+
+    lessons = names or lesson_names()
+    with tempfile.TemporaryDirectory(prefix="ftcourse-validate-") as scratch:
+        workspace = Path(keep) if keep else Path(scratch) / "workspace"
+        run = dataclasses.replace(settings, workspace=str(workspace))
+        rows = grade(submissions(Path(scratch) / "submissions", lessons), run, assignments=lessons, log=log)
+        return outcomes_of(workspace, rows)

@@ -1,8 +1,11 @@
 """The quiz engine: the question bank, answer checking, shuffling and scoring.
 
-Nothing here imports Jupyter, so the notebook widget, the terminal quiz and graded lessons all judge
-answers with the same code. Questions live in YAML files in `bank/`, one per lesson, so instructors
-edit questions without touching Python; `lesson_problems` says what is wrong with a file.
+Nothing here imports Jupyter, so the notebook widget and the terminal quiz judge answers with the
+same code. Questions live in YAML, one file per lesson, in the lesson's folder
+(`ftcourse/lessons/<slug>/quiz.yaml`, found through the course catalogue), so instructors edit
+questions without touching Python; `lesson_problems` says what is wrong with a file. These are
+practice questions: the graded quiz's questions and keys are not here (they live in the
+instructor's source of the graded lesson only).
 """
 import numbers
 import random
@@ -15,15 +18,14 @@ from pathlib import Path
 
 import yaml
 
+from ..shared import catalogue
 from ..shared.errors import CourseError
 
-BANK = Path(__file__).parent / "bank"
 TYPES = ("single", "multiple", "numeric", "text", "open")
 LETTERS = string.ascii_lowercase
-REQUIRED = ("id", "lesson", "type", "prompt", "answer", "explanation", "section", "difficulty")
+REQUIRED = ("id", "type", "prompt", "answer", "explanation", "section", "difficulty")
 EXTRA = {"single": ("choices",), "multiple": ("choices",), "numeric": ("tolerance",), "text": (), "open": ()}
 QUESTION_ID = re.compile(r"^\d\d-[a-z0-9]+(-[a-z0-9]+)*$")
-FILE_NAME = re.compile(r"^(\d\d)_[a-z0-9_]+$")
 # Text answers compare without case, punctuation (underscores stay: they are part of names) or quotes.
 _IGNORED = str.maketrans({c: " " for c in string.punctuation.replace("_", "") + "“”‘’«»"})
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
@@ -124,8 +126,6 @@ def question_problems(raw, lesson: str) -> list:
         return found
     if not isinstance(raw["id"], str) or not QUESTION_ID.match(raw["id"]) or not raw["id"].startswith(f"{lesson}-"):
         found.append(f"id must look like {lesson}-some-name (lowercase, digits, dashes)")
-    if raw["lesson"] != lesson:
-        found.append(f"lesson must be \"{lesson}\" (quoted, as in the file name), got {raw['lesson']!r}")
     found += [f"`{key}` must be non-empty text" for key in ("prompt", "explanation", "section")
               if not _is_text(raw[key])]
     if raw["difficulty"] not in (1, 2, 3) or isinstance(raw["difficulty"], bool):
@@ -140,11 +140,8 @@ def _read(path: Path):
         raise CourseError(f"{path.name} is not valid YAML ({' '.join(str(err).split())}): fix the file") from None
 
 
-def lesson_problems(path: Path) -> list:
-    """Every problem in one bank file, each as 'file: question id: problem'."""
-    match = FILE_NAME.match(path.stem)
-    if not match:
-        return [f"{path.name}: the file name must look like 01_some_name.yaml"]
+def lesson_problems(path: Path, number: str) -> list:
+    """Every problem in the bank file of lesson `number`, each as 'file: question id: problem'."""
     data = _read(path)
     if not isinstance(data, dict) or set(data) != {"title", "questions"} or not _is_text(data["title"]):
         return [f"{path.name}: the file must hold a mapping with `title` (text) and `questions` (a list)"]
@@ -153,12 +150,12 @@ def lesson_problems(path: Path) -> list:
     found = []
     for number, raw in enumerate(data["questions"], 1):
         name = raw.get("id", f"question {number}") if isinstance(raw, dict) else f"question {number}"
-        found += [f"{path.name}: {name}: {problem}" for problem in question_problems(raw, match.group(1))]
+        found += [f"{path.name}: {name}: {problem}" for problem in question_problems(raw, number)]
     ids = Counter(raw["id"] for raw in data["questions"] if isinstance(raw, dict) and "id" in raw)
     return found + [f"{path.name}: id {qid} is used {count} times" for qid, count in ids.items() if count > 1]
 
 
-def _question(raw) -> Question:
+def _question(raw, number: str) -> Question:
     kind, answer = raw["type"], raw["answer"]
     if kind == "single":
         answer = LETTERS.index(answer)
@@ -167,35 +164,29 @@ def _question(raw) -> Question:
     elif kind == "text":
         answer = tuple(answer) if isinstance(answer, list) else (answer,)
     choices = tuple(Choice(c["text"].strip(), c["feedback"].strip()) for c in raw.get("choices", ()))
-    return Question(id=raw["id"], lesson=raw["lesson"], type=kind, prompt=raw["prompt"].strip(), answer=answer,
+    return Question(id=raw["id"], lesson=number, type=kind, prompt=raw["prompt"].strip(), answer=answer,
                     explanation=raw["explanation"].strip(), section=raw["section"].strip(),
                     difficulty=raw["difficulty"], choices=choices, tolerance=raw.get("tolerance", 0.0))
 
 
-def load_lesson(path: Path) -> Lesson:
-    problems = lesson_problems(path)
+def load_lesson(path: Path, number: str, name: str) -> Lesson:
+    problems = lesson_problems(path, number)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise CourseError(f"the quiz bank has a bad question: {problems[0]}{more}: fix {path}")
     data = _read(path)
-    return Lesson(code=path.stem[:2], name=path.stem, title=data["title"].strip(),
-                  questions=tuple(_question(raw) for raw in data["questions"]))
+    return Lesson(code=number, name=name, title=data["title"].strip(),
+                  questions=tuple(_question(raw, number) for raw in data["questions"]))
 
 
 @cache
-def load_bank(folder: Path = BANK) -> dict:
-    """Lesson code -> Lesson, for every bank file, in course order.
+def load_bank(root: Path = catalogue.ROOT) -> dict:
+    """Lesson code -> Lesson, for every lesson of the catalogue that has practice questions, in course order.
 
-    Ids are unique across the bank: each is unique in its file and starts with its file's lesson code.
+    Ids are unique across the bank: each is unique in its file and starts with its lesson's number.
     """
-    lessons = {}
-    for path in sorted(folder.glob("*.yaml")):
-        lesson = load_lesson(path)
-        if lesson.code in lessons:
-            raise CourseError(f"two bank files for lesson {lesson.code}: keep one of {lessons[lesson.code].name}.yaml "
-                              f"and {path.name}")
-        lessons[lesson.code] = lesson
-    return lessons
+    return {found.number: load_lesson(found.quiz_bank, found.number, found.name)
+            for found in catalogue.lessons(root) if found.quiz_bank.is_file()}
 
 
 def lesson(name) -> Lesson:

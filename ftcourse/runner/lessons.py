@@ -9,7 +9,7 @@ import os
 import time
 from pathlib import Path
 
-from ..instructor.course import lessons, source_notebook
+from ..shared.catalogue import names as lessons, source_notebook
 from ..shared import profiles
 from ..student.results import ENV_RESULTS
 

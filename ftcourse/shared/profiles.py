@@ -70,15 +70,22 @@ def cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
-def select(name: Optional[str] = None) -> Profile:
-    """The profile named by the argument, else by $FTCOURSE_PROFILE, else by the hardware."""
-    name = name or os.environ.get(ENV_PROFILE) or ("gpu" if cuda_available() else "cpu")
+def get(name: str) -> Profile:
+    """The profile of that name; an unknown name fails with the valid ones."""
     if name not in PROFILES:
         raise CourseError(
             f"unknown profile '{name}': use one of {', '.join(PROFILES)} "
             f"(e.g. `export {ENV_PROFILE}=ci`)"
         )
     return PROFILES[name]
+
+
+def select(name: Optional[str] = None) -> Profile:
+    """The profile named by the argument, else by $FTCOURSE_PROFILE, else by the hardware.
+
+    This is how a notebook's `ftcourse.setup()` chooses. A grading run resolves its own profile once
+    (`settings.RunSettings`) and hands it to each kernel through $FTCOURSE_PROFILE."""
+    return get(name or os.environ.get(ENV_PROFILE) or ("gpu" if cuda_available() else "cpu"))
 
 
 def precision(profile: Profile) -> str:

@@ -16,9 +16,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..shared.catalogue import ROOT
 from ..shared.errors import CourseError
 
-ROOT = Path(__file__).resolve().parents[2]
 STUDENT_NOTEBOOKS = ROOT / "notebooks"
 CONFIG_FOLDER = ROOT / "autograder"
 # Saved widget state, so a reopened notebook shows its widgets instead of "model not found";
@@ -31,7 +31,8 @@ def release_lessons() -> list:
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    from ..instructor.course import lessons, nbgrader_config
+    from ..shared.catalogue import names as lessons
+    from ..shared.nbconfig import nbgrader_config
 
     # force: the student versions may have changed since the last release
     config = nbgrader_config(**{"ExchangeReleaseAssignment.force": True})
@@ -101,8 +102,12 @@ def command(port: int, token: str, root: Path) -> list:
 
 
 def environment(extra: dict = None) -> dict:
-    """The server's environment: the course's nbgrader configuration on the Jupyter config path."""
+    """The server's environment: the course's nbgrader configuration on the Jupyter config path, and
+    this machine's profile, so that Validate allows a cell the time the notebook's profile needs."""
+    from ..shared.profiles import ENV_PROFILE, select
+
     env = {**os.environ, **(extra or {})}
+    env[ENV_PROFILE] = select(env.get(ENV_PROFILE)).name
     paths = [str(CONFIG_FOLDER), *filter(None, env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep))]
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(dict.fromkeys(paths))
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])

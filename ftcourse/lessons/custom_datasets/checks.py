@@ -6,11 +6,10 @@ expected splits and tokens. Messages say what was expected and what was found, d
 expectation instead of printing a count or a row that would be the answer.
 """
 import csv
-import re
 from collections import Counter
-from pathlib import Path
 
-from .checks import describe, expect
+from ...shared import news
+from ...student.checks import describe, expect
 
 SPLIT_SIZES = {"train": "train_size", "validation": "validation_size", "test": "test_size"}
 TOKEN_COLUMNS = ["input_ids", "token_type_ids", "attention_mask"]
@@ -31,63 +30,19 @@ def review_rows(course) -> dict:
 
 # --- the BBC News files --------------------------------------------------------------------
 
-def decode(raw: bytes) -> str:
-    """UTF-8, or Windows-1252 for the file that is not UTF-8."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252")
-
-
-def news_files(folder) -> list:
-    """Every article file, in (topic folder, file name) order."""
-    folder = Path(folder)
-    return sorted(p for p in folder.glob("*/*.txt") if p.is_file())
-
-
 def files_per_topic(folder) -> Counter:
     """How many .txt files each topic folder holds, counted from the file system."""
-    return Counter(p.parent.name for p in news_files(folder))
-
-
-def topic_names(folder) -> list:
-    return sorted(p.name for p in Path(folder).iterdir() if p.is_dir())
-
-
-def news_rows(folder) -> list:
-    """One {'file', 'topic', 'headline', 'text'} per file: headline = first line, text = the rest."""
-    rows = []
-    for path in news_files(folder):
-        first, _, rest = decode(path.read_bytes()).partition("\n")
-        rows.append({"file": f"{path.parent.name}/{path.name}", "topic": path.parent.name,
-                     "headline": first.strip(), "text": rest.strip()})
-    return rows
-
-
-def duplicate_key(text: str) -> str:
-    """Bodies compare equal when they match after lower-casing and collapsing whitespace runs."""
-    return re.sub(r"\s+", " ", text).strip().lower()
-
-
-def unique_news_rows(folder) -> list:
-    """news_rows without duplicates: the first article (in file order) of each body is kept."""
-    seen, kept = set(), []
-    for row in news_rows(folder):
-        key = duplicate_key(row["text"])
-        if key not in seen:
-            seen.add(key)
-            kept.append(row)
-    return kept
+    return Counter(p.parent.name for p in news.article_files(folder))
 
 
 def news_splits(folder, seed: int = 42, test_size: float = 0.2):
     """The expected stratified split of the unique articles, rebuilt with the datasets API."""
     from datasets import ClassLabel, Dataset
 
-    rows = unique_news_rows(folder)
+    rows = news.unique_articles(folder)
     data = Dataset.from_dict({"headline": [r["headline"] for r in rows], "text": [r["text"] for r in rows],
                               "topic": [r["topic"] for r in rows]})
-    data = data.cast_column("topic", ClassLabel(names=topic_names(folder))).rename_column("topic", "label")
+    data = data.cast_column("topic", ClassLabel(names=news.topic_names(folder))).rename_column("topic", "label")
     return data.train_test_split(test_size=test_size, stratify_by_column="label", seed=seed)
 
 

@@ -55,10 +55,12 @@ def cmd_run(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from .instructor.build import generate
+    from .instructor.build import execute_source, generate
     from .shared.catalogue import names
 
     for lesson in [_lesson(n) for n in args.lessons] or names():
+        if args.execute:
+            execute_source(lesson, args.profile or "ci")
         print(f"{lesson}: student version written to {generate(lesson)}")
     return 0
 
@@ -183,6 +185,9 @@ def parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", help="instructors: generate the student versions in notebooks/")
     build.add_argument("lessons", nargs="*", help="only these lessons (default: all)")
+    build.add_argument("--execute", action="store_true",
+                       help="first run each source notebook and save its outputs (what nbval compares with)")
+    build.add_argument("--profile", help="with --execute: the profile to run in (default: ci)")
     build.set_defaults(func=cmd_build)
 
     from .shared.settings import RunSettings

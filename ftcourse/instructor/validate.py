@@ -53,6 +53,15 @@ def test_verdicts(autograded: Path) -> dict:
     return found
 
 
+def output_mismatches(lesson: str, autograded: Path) -> list:
+    """The source's deterministic outputs (`# NBVAL_CHECK_OUTPUT`) that the reference run did not print."""
+    from ..shared.catalogue import source_notebook
+    from .outputs import mismatches
+
+    return mismatches(nbformat.read(str(autograded), as_version=4),
+                      nbformat.read(str(source_notebook(lesson)), as_version=4))
+
+
 def outcomes_of(workspace: Path, rows: list) -> list:
     """Both-ways outcomes from a grading run's rows of the `reference` and `blank` students."""
     outcomes = []
@@ -65,6 +74,8 @@ def outcomes_of(workspace: Path, rows: list) -> list:
             problems = [f"test {t} failed: {why}" for t, why in verdicts.items() if why]
             if not verdicts:
                 problems.append("no autograded notebook: " + "; ".join(row.notes))
+            else:
+                problems += output_mismatches(row.assignment, autograded)
             outcomes.append(Outcome(row.assignment, "source", problems, str(autograded)))
         else:
             problems = [f"test {t} passes without an answer" for t, why in verdicts.items() if not why]

@@ -9,7 +9,7 @@ grader's outcome check (`ftcourse.instructor.outcomes.lora_adapter`) do not trus
 """
 from pathlib import Path
 
-from .checks import quiet  # noqa: F401 - lesson 03's tests call lora_checks.quiet()
+from ...shared.scoring import accuracy, predict, quiet  # noqa: F401 - lesson 03's tests call lora_checks.quiet()
 
 ADAPTER_FILE = "adapter_model.safetensors"
 CONFIG_FILE = "adapter_config.json"
@@ -20,7 +20,7 @@ MAX_ADAPTER_SHARE = 0.05  # an adapter file must be smaller than 5% of the base 
 
 def base_dir() -> Path:
     """The pristine course encoder, as fetched (never the student's copy)."""
-    from ..shared.assets import ENCODER, require
+    from ...shared.assets import ENCODER, require
 
     return require(ENCODER)
 
@@ -116,12 +116,8 @@ def load_adapter_model(adapter_dir, num_labels: int = 2):
 
 def adapter_accuracy(adapter_dir, dataset, max_length: int = 128) -> float:
     """Accuracy of base + saved adapter on a dataset with `text` and `label` columns."""
-    from .checks import predict
-
     model, tokenizer = load_adapter_model(adapter_dir)
-    with quiet():
-        predicted = predict(model, tokenizer, dataset["text"], max_length=max_length)
-    return sum(p == y for p, y in zip(predicted, dataset["label"])) / len(predicted)
+    return accuracy(predict(model, tokenizer, dataset["text"], max_length=max_length), dataset["label"])
 
 
 def adapter_config(adapter_dir) -> dict:

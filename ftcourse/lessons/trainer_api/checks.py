@@ -4,7 +4,8 @@ The hidden tests recompute what they grade from what the student saved, with dat
 from the course's CSV files, instead of trusting variables that the student's code reported. Every
 helper runs silently: nbgrader scores a test cell 0 when it writes anything to stderr.
 """
-from . import checks
+from ...shared import scoring
+from ...student import checks
 
 
 def profile_sizes(profile) -> dict:
@@ -15,7 +16,7 @@ def fresh_splits(course):
     """The sentiment splits loaded from the CSV files, uncut: what the student started from."""
     from datasets import load_dataset
 
-    from ..shared.data import sentiment_features
+    from ...shared.data import sentiment_features
 
     with checks.quiet():
         return load_dataset("csv", data_files=course.data_files, features=sentiment_features())
@@ -38,8 +39,7 @@ def predictions(model, tokenizer, dataset, max_length: int, batch_size: int = 64
 
 
 def accuracy(predicted, dataset) -> float:
-    labels = list(dataset["label"])
-    return sum(p == y for p, y in zip(predicted, labels)) / len(labels)
+    return scoring.accuracy(predicted, dataset["label"])
 
 
 def reload(model_dir, device=None):
@@ -60,7 +60,7 @@ def untrained_accuracy(course, dataset) -> float:
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from ..shared.data import LABELS
+    from ...shared.data import LABELS
 
     with checks.quiet(), torch.random.fork_rng(devices=[]):
         torch.manual_seed(course.profile.seed)

@@ -7,15 +7,22 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: course test lab assets profile student validate grade sample-class smoke bench bench-grading gpu-check clean
+.PHONY: course test test-fast lab assets profile student validate mutants grade sample-class smoke bench bench-grading gpu-check clean
 
 course: assets
 	$(BIN)/ftcourse run
 
+TEST_ENV := FTCOURSE_PROFILE=ci HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+
+# Everything: the sample class is graded once (every lesson executed once, in the sandbox), and that
+# one run serves grading, both-ways validation, the deterministic outputs and the mutation check.
 test: assets
 	scripts/install-chromium
-	FTCOURSE_PROFILE=ci HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
-	  scripts/without-network $(BIN)/python -m pytest
+	$(TEST_ENV) scripts/without-network $(BIN)/python -m pytest
+
+# The edit-test loop: everything but what executes notebooks, trains or drives a browser.
+test-fast: assets
+	$(TEST_ENV) scripts/without-network $(BIN)/python -m pytest -m "not slow"
 
 assets: $(STAMP)
 	$(BIN)/ftcourse assets fetch
@@ -48,6 +55,10 @@ student: $(STAMP)
 
 validate: assets
 	$(BIN)/ftcourse validate
+
+# Do the tests catch plausible wrong answers and keep correct ones? Kill rate per lesson.
+mutants: assets
+	$(BIN)/ftcourse mutants
 
 # Grade a folder or zip of submissions (default: the sample class) into autograder/.
 SUBMISSIONS ?= autograder/sample_class

@@ -40,13 +40,14 @@ def timed_grading(students: list, assignments: list, workers=None, threads=1) ->
     """Grade fresh copies in a fresh workspace; seconds, and the submissions that missed full marks."""
     from ftcourse.instructor.grade import grade, plan_workers
     from ftcourse.instructor.sample_class import FOLDER
+    from ftcourse.shared.settings import RunSettings
 
     with tempfile.TemporaryDirectory(prefix="ftcourse-bench-grading-") as scratch:
         submissions = Path(scratch) / "submissions"
         write_submissions(submissions, students, assignments)
         started = time.perf_counter()
-        rows = grade(submissions, workspace=Path(scratch) / "workspace", profile_name="ci", workers=workers,
-                     threads=threads, assignments=assignments, log=lambda _msg: None)
+        settings = RunSettings.resolve(profile="ci", threads=threads, workspace=Path(scratch) / "workspace")
+        rows = grade(submissions, settings, workers=workers, assignments=assignments, log=lambda _msg: None)
         seconds = time.perf_counter() - started
     # the reference answers' autograded score (lesson 05 also has points graded by hand)
     full = json.loads((FOLDER / "expected.json").read_text())["reference"]
@@ -63,7 +64,7 @@ def verdict_note(*runs) -> str:
 
 
 def main(argv=None) -> int:
-    from ftcourse.instructor.course import lessons
+    from ftcourse.shared.catalogue import names as lessons
 
     argv = sys.argv[1:] if argv is None else argv
     cli = argparse.ArgumentParser(prog="python -m benchmarks.grading", description=__doc__.split("\n")[0])

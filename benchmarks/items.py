@@ -117,7 +117,7 @@ def batched_map(work, args) -> list:
 
 def notebooks(args, out: Path) -> list:
     """Item 5: each solution notebook, as `make course` runs it, in the ci profile (cpu on request)."""
-    from ftcourse.instructor.course import lessons
+    from ftcourse.shared.catalogue import names as lessons
     from ftcourse.runner.lessons import run_lesson
     from ftcourse.shared.profiles import PROFILES
 

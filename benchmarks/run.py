@@ -46,7 +46,7 @@ LIMIT_S = 20 * 60
 
 def budget(args) -> dict:
     """Estimated seconds per item on the reference machine, from the sizes."""
-    from ftcourse.instructor.course import lessons
+    from ftcourse.shared.catalogue import names as lessons
     from ftcourse.shared.profiles import PROFILES
 
     step = STEP_S * args.batch_size / 16

@@ -92,7 +92,7 @@ def cmd_validate(args) -> int:
 def cmd_grade(args) -> int:
     from .instructor.grade import grade, table
 
-    settings = run_settings(args)
+    settings = run_settings(args, variants=args.variants)
     rows = grade(args.submissions, settings, workers=args.workers)
     print(table(rows))
     print(f"\ngrades: {Path(settings.workspace) / 'grades.csv'}; feedback: {Path(settings.workspace) / 'feedback'}")
@@ -107,7 +107,7 @@ def cmd_mutants(args) -> int:
 
     lessons = [_lesson(n) for n in args.lessons] or None
     with tempfile.TemporaryDirectory(prefix="ftcourse-mutants-") as scratch:
-        outcomes = validate_all(run_settings(args, variants=True), names=lessons, keep=Path(scratch))
+        outcomes = validate_all(run_settings(args, variants="reference"), names=lessons, keep=Path(scratch))
         summary = variants.report(variant_results(Path(scratch), lessons or [o.lesson for o in outcomes]))
     print(variants.format_report(summary))
     broken = [f"{o.lesson} {o.version}" for o in outcomes if not o.ok]
@@ -217,6 +217,9 @@ def parser() -> argparse.ArgumentParser:
                            epilog=settings_help, formatter_class=argparse.RawDescriptionHelpFormatter)
     grade.add_argument("submissions", help="folder or zip: <student>/<assignment>.ipynb or nbgrader's layout")
     grade.add_argument("--workers", type=int, help="jobs side by side (default: cores / threads)")
+    grade.add_argument("--variants", metavar="STUDENT", default="",
+                       help="instructor check of the tests: this student's submissions (e.g. the sample class's "
+                            "reference) also try every variant and mutant of each lesson's answers")
     run_options(grade)
     grade.set_defaults(func=cmd_grade)
 

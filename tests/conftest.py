@@ -1,6 +1,12 @@
 """Fixtures shared by the tests. The fetched assets in the real cache are read, never changed:
-tests that write get their own cache folder."""
+tests that write get their own cache folder.
+
+Notebooks are executed once per session: `graded_class` grades the sample class the way
+`make grade` does, with the reference student also trying every variant of every lesson's
+answers. The grading, validation, output and mutation tests all read that one run.
+"""
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +17,9 @@ from ftcourse.shared.paths import course_home
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_HOME = course_home()  # read before any test points FTCOURSE_HOME elsewhere
+GRADING_SECRET = "tests-of-the-course"  # the hidden inputs of this session's grading runs
 
-# The tests, the notebooks that nbval runs and the validations all use the smallest profile.
+# The tests, the notebooks they execute and the validations all use the smallest profile.
 os.environ["FTCOURSE_PROFILE"] = "ci"
 
 
@@ -31,14 +38,65 @@ def ci_course():
     return prepare("ci")
 
 
-def run_ftcourse(*args, env=None, timeout=600):
+def run_ftcourse(*args, env=None, timeout=600, cwd=ROOT):
     """Run the `ftcourse` command in a fresh process; return (exit code, stdout, stderr)."""
     merged = {**os.environ, **(env or {})}
     done = subprocess.run([sys.executable, "-m", "ftcourse", *args], capture_output=True, text=True,
-                          env=merged, cwd=ROOT, timeout=timeout)
+                          env=merged, cwd=cwd, timeout=timeout)
     return done.returncode, done.stdout, done.stderr
 
 
 @pytest.fixture
 def ftcourse_cli():
     return run_ftcourse
+
+
+def scores_from_table(out: str) -> dict:
+    """{student: {assignment: score}} from the table `ftcourse grade` prints."""
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("student "))
+    assignments = lines[header].split()[1:]
+    table = {}
+    for line in lines[header + 1:]:
+        if not line.strip():
+            break
+        student, *cells = line.split()
+        numbers = [float(x) for x in cells if x != "/"]
+        table[student] = {a: numbers[2 * i] for i, a in enumerate(assignments)}
+    return table
+
+
+def notes_of(out: str, student: str) -> str:
+    return "\n".join(line for line in out.splitlines() if line.startswith(f"  {student} "))
+
+
+@pytest.fixture(scope="session")
+def graded_class(tmp_path_factory):
+    """The committed sample class graded once (ci profile, sandboxed, 2 kernels x 1 thread), the
+    reference student also trying every variant: (printed table and notes, workspace). The students
+    of TIMEOUT_STUDENTS are graded apart, with a short cell limit (`graded_timeouts`)."""
+    from ftcourse.instructor.sample_class import FOLDER, TIMEOUT_STUDENTS
+
+    submissions = tmp_path_factory.mktemp("class") / "submissions"
+    shutil.copytree(FOLDER, submissions, ignore=lambda folder, names: [n for n in names if n in TIMEOUT_STUDENTS])
+    workspace = submissions.parent / "workspace"
+    code, out, err = run_ftcourse("grade", str(submissions), "--workspace", str(workspace), "--profile", "ci",
+                                  "--variants", "reference", env={"FTCOURSE_SECRET": GRADING_SECRET},
+                                  timeout=3600)
+    assert code == 0, err[-3000:]
+    return out, workspace
+
+
+@pytest.fixture(scope="session")
+def graded_timeouts(tmp_path_factory):
+    """The students who run out of time, graded with a 20 s cell limit: (table and notes, workspace)."""
+    from ftcourse.instructor.sample_class import FOLDER, TIMEOUT_STUDENTS
+
+    submissions = tmp_path_factory.mktemp("timeouts") / "submissions"
+    for student in TIMEOUT_STUDENTS:
+        shutil.copytree(FOLDER / student, submissions / student)
+    workspace = submissions.parent / "workspace"
+    code, out, err = run_ftcourse("grade", str(submissions), "--workspace", str(workspace), "--profile", "ci",
+                                  "--cell-timeout", "20", env={"FTCOURSE_SECRET": GRADING_SECRET}, timeout=1200)
+    assert code == 0, err[-3000:]
+    return out, workspace

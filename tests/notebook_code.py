@@ -4,6 +4,8 @@ from pathlib import Path
 
 import nbformat
 
+from ftcourse.instructor.cells import python_source
+
 # Arguments and functions that current libraries removed or renamed (transformers 5, datasets 5,
 # evaluate): lesson code must not use them, though lesson text may name them to teach the change.
 REMOVED_KEYWORDS = {"evaluation_strategy", "overwrite_output_dir", "logging_dir", "no_cuda", "warmup_ratio",
@@ -23,9 +25,6 @@ def nbgrader(cell) -> dict:
     return cell.metadata.get("nbgrader", {})
 
 
-def python_source(source: str) -> str:
-    """Cell source without IPython magics and shell escapes, so that `ast` can parse it."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
 
 def removed_api_uses(source: str) -> list:

@@ -1,48 +1,26 @@
-"""Grading the sample class end to end, as `make grade` does: every submission, adversarial ones
-included, gets its expected score and a reason, and the batch completes."""
+"""Grading the sample class end to end, as `make grade` does: every submission, attackers included,
+gets exactly its expected score and a reason, no feedback page shows a line of a hidden test, and
+grading again gives the same scores."""
 import csv
+import html
 import json
 import re
+import shutil
 
 import nbformat
 import pytest
 
-from conftest import run_ftcourse
-from ftcourse.instructor.course import lessons
-from ftcourse.instructor.sample_class import FOLDER, build
+from conftest import GRADING_SECRET, notes_of, run_ftcourse, scores_from_table
+from ftcourse.instructor.cells import is_test
+from ftcourse.instructor.sample_class import FOLDER, TIMEOUT_STUDENTS, build
+from ftcourse.shared.catalogue import lessons, names
 
 EXPECTED = json.loads((FOLDER / "expected.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    workspace = tmp_path_factory.mktemp("grading")
-    code, out, err = run_ftcourse("grade", str(FOLDER), "--workspace", str(workspace), "--profile", "ci",
-                                  "--cell-timeout", "150", timeout=3600)
-    assert code == 0, err[-3000:]
-    return out, workspace
-
-
-def scores_from_table(out: str) -> dict:
-    lines = out.splitlines()
-    header = next(i for i, line in enumerate(lines) if line.startswith("student "))
-    assignments = lines[header].split()[1:]
-    table = {}
-    for line in lines[header + 1:]:
-        if not line.strip():
-            break
-        student, *cells = line.split()
-        numbers = [float(x) for x in cells if x != "/"]
-        table[student] = {a: numbers[2 * i] for i, a in enumerate(assignments)}
-    return table
-
-
-def notes_of(out: str, student: str) -> str:
-    return "\n".join(line for line in out.splitlines() if line.startswith(f"  {student} "))
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 
 
 def test_filled_answers_are_valid_python():
-    from notebook_code import python_source
+    from ftcourse.instructor.cells import python_source
 
     for notebook in FOLDER.glob("reference/*.ipynb"):
         for cell in nbformat.read(str(notebook), 4).cells:
@@ -61,85 +39,131 @@ def test_the_committed_sample_class_is_current(tmp_path):
         assert same, f"{committed} is stale: `make sample-class`"
 
 
-def test_every_submission_gets_its_expected_score(graded):
-    out, _ = graded
-    table = scores_from_table(out)
+def hidden_lines() -> set:
+    """Every line of every hidden test that appears nowhere in what students are given."""
+    given = {line.strip() for lesson in lessons() for cell in nbformat.read(str(lesson.student), 4).cells
+             for line in cell.source.splitlines()}
+    found = set()
+    for lesson in lessons():
+        for cell in nbformat.read(str(lesson.source), 4).cells:
+            for block in HIDDEN.findall(cell.source) if is_test(cell) else []:
+                found |= {line.strip() for line in block.splitlines() if len(line.strip()) >= 12}
+    return found - given
+
+
+def page_text(path) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.slow
+@pytest.mark.grading
+def test_every_submission_gets_its_expected_score(graded_class, graded_timeouts):
+    table = {**scores_from_table(graded_class[0]), **scores_from_table(graded_timeouts[0])}
     assert set(table) == set(EXPECTED)
-    for student, expected in EXPECTED.items():
-        for assignment in lessons():
-            assert table[student][assignment] == expected.get(assignment, 0.0), (student, assignment)
+    wrong = {(student, assignment): (table[student][assignment], expected.get(assignment, 0.0))
+             for student, expected in EXPECTED.items() for assignment in names()
+             if table[student][assignment] != expected.get(assignment, 0.0)}
+    assert wrong == {}, "(student, assignment): (score, expected)"
 
 
+@pytest.mark.slow
+@pytest.mark.grading
 @pytest.mark.parametrize("student, reason", [
-    ("blank", "ex1_tests: NameError"),
-    ("endless_loop", "stopped after the time limit"),
+    ("blank", "ex1_tests: ExportRejected: reviews was not defined when the test ran"),
     ("kernel_crash", "the kernel died in cell"),
-    ("exception", "ex5_tests: NameError"),
-    ("deleted_tests", "test cell ex1_tests was deleted: put back from the gradebook"),
-    ("edited_tests", "locked cell ex4_tests was edited: graded with the original"),
-    ("edited_tests", "points of ex1_tests changed to 100: graded out of 2"),
+    ("exception", "part2_tests: ExportRejected: answers_02 was not defined"),
+    ("deleted_tests", "test cell part1_tests was deleted: put back from the gradebook"),
+    ("edited_tests", "locked cell part4_tests was edited: graded with the original"),
+    ("edited_tests", "points of part1_tests changed to 100: graded out of 2"),
     ("invalid_json", "is not a readable notebook"),
-    ("wrong_name", "expected 02_custom_datasets.ipynb, found 02_custom_datasets_final.ipynb"),
+    ("wrong_name", "expected 05_practice_quiz.ipynb, found 05_practice_quiz_final.ipynb"),
     ("huge_output", "cut from 30.0 MB"),
-    ("redefiner", "changes the test machinery"),
-    ("hard_coded", "ex6_tests: CheckFailed: the test accuracy of the saved model, recomputed"),
+    ("hard_coded", "ex6_tests:"),
+    ("cell_rewriter", "ex1_tests: ExportRejected: this test's values were never exported"),
+    ("hook_leaker", "ex4_tests: ExportRejected: news_raw was not defined"),
+    ("module_patcher", "ex7_tests: ExportRejected: news_ready was not defined"),
+    ("redefiner", "ex1_tests: CheckFailed: reviews: expected a DatasetDict"),
+    ("forger", "is a link or a special file"),
+    ("forger", "more than 4.0 GB of exported files"),
+    ("forger", "is not valid JSON"),
+    ("forger", "names a bad path"),
+    ("extra_cells", "claims the grading id 'bonus_tests', which is not one of the assignment's cells"),
+    ("extra_cells", "the grading flags of ex2_answer were changed (grade): set back"),
+    ("oversized", "part1_tests: ExportRejected: the values exported for this test could not be read: values.json has"),
+    ("corrupter", "part2_tests: ExportRejected"),
+    ("same_letter", "part1_tests: CheckFailed: answers_01: expected the right answer to every question"),
     ("endless_loop", "no notebook submitted"),
 ])
-def test_each_lost_or_kept_point_has_a_reason(graded, student, reason):
-    out, _ = graded
+def test_each_lost_or_kept_point_has_a_reason(graded_class, graded_timeouts, student, reason):
+    out = graded_timeouts[0] if student in TIMEOUT_STUDENTS else graded_class[0]
     assert reason in notes_of(out, student)
 
 
-def printed(workspace, student: str) -> str:
-    """What the student's autograded 02 notebook printed (its outputs, not its code)."""
-    path = workspace / "autograded" / student / "02_custom_datasets" / "02_custom_datasets.ipynb"
+@pytest.mark.slow
+@pytest.mark.grading
+def test_an_endless_cell_stops_at_the_limit_and_the_rest_is_graded(graded_timeouts):
+    out, _ = graded_timeouts
+    assert "cell 4 stopped after the time limit" in notes_of(out, "endless_loop")
+    assert scores_from_table(out)["endless_loop"]["05_practice_quiz"] == EXPECTED["endless_loop"]["05_practice_quiz"]
+
+
+@pytest.mark.slow
+@pytest.mark.grading
+def test_no_feedback_page_and_no_output_holds_a_line_of_a_hidden_test(graded_class, graded_timeouts):
+    lines = hidden_lines()
+    assert len(lines) > 40  # the lessons have hidden tests, and this finds them
+    shown = {}
+    for workspace in (graded_class[1], graded_timeouts[1]):
+        for page in (workspace / "feedback").rglob("*.html"):
+            text = page_text(page)
+            shown.update({str(page.relative_to(workspace)): line for line in lines if line in text})
+    assert shown == {}, "feedback pages quote hidden tests"
+    printed = printed_by(graded_class[1], "hook_leaker", "02_custom_datasets")
+    assert "CELL SOURCE:" in printed  # the hook ran, and copied every cell it saw
+    assert not [line for line in lines if line in printed]
+
+
+def printed_by(workspace, student: str, assignment: str) -> str:
+    """What a student's autograded notebook printed (its outputs, not its code)."""
+    path = workspace / "autograded" / student / assignment / f"{assignment}.ipynb"
     return "\n".join(str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", ""))
                      for cell in nbformat.read(str(path), 4).cells for output in cell.get("outputs", []))
 
 
-def test_student_code_read_no_hidden_tests_and_wrote_no_grades(graded):
-    _, workspace = graded
-    snooped = printed(workspace, "snooper")
-    assert "hidden tests or grades found: []" in snooped
-    assert "BEGIN HIDDEN TESTS" not in snooped
-    feedback = (workspace / "feedback" / "snooper" / "02_custom_datasets" / "02_custom_datasets.html").read_text()
-    assert "BEGIN HIDDEN TESTS" not in feedback
-    writer = printed(workspace, "grade_writer")
-    assert "rewrote" not in writer, writer[:2000]
-    assert "no network:" in printed(workspace, "network")
+@pytest.mark.slow
+@pytest.mark.grading
+def test_student_code_read_no_hidden_tests_or_secret_and_wrote_no_grades(graded_class):
+    _, workspace = graded_class
+    assert "hidden tests or grades found: []" in printed_by(workspace, "snooper", "05_practice_quiz")
+    assert "rewrote" not in printed_by(workspace, "grade_writer", "05_practice_quiz")
+    assert "no network:" in printed_by(workspace, "network", "05_practice_quiz")
 
 
-def test_grades_csv_and_offline_feedback(graded):
-    out, workspace = graded
+@pytest.mark.slow
+@pytest.mark.grading
+def test_grades_csv_and_offline_feedback(graded_class):
+    _, workspace = graded_class
     with open(workspace / "grades.csv") as fh:
         rows = list(csv.DictReader(fh))
     by_key = {(r["student_id"], r["assignment"]): float(r["raw_score"]) for r in rows}
     assert by_key[("reference", "02_custom_datasets")] == EXPECTED["reference"]["02_custom_datasets"]
-    assert by_key[("grade_writer", "02_custom_datasets")] == EXPECTED["grade_writer"]["02_custom_datasets"]
+    assert by_key[("module_patcher", "02_custom_datasets")] == 0.0
     pages = list((workspace / "feedback").rglob("*.html"))
     assert pages and not any(re.search(r'<script[^>]*src="https?://', p.read_text()) for p in pages)
-    shown = [str(p.relative_to(workspace)) for p in pages if "BEGIN HIDDEN TESTS" in p.read_text()]
-    assert shown == [], "feedback shows hidden tests"
 
 
-def test_grading_the_same_submissions_again_gives_the_same_scores(graded, tmp_path):
-    out, _ = graded
+@pytest.mark.slow
+@pytest.mark.grading
+def test_grading_the_same_submissions_again_gives_the_same_scores(graded_class, tmp_path):
+    out, workspace = graded_class
     again = tmp_path / "again"
-    for student in ("reference", "partial", "exception"):
+    for student in ("reference", "same_letter", "oversized"):
         (again / student).mkdir(parents=True)
-        (again / student / "02_custom_datasets.ipynb").write_bytes(
-            (FOLDER / student / "02_custom_datasets.ipynb").read_bytes())
-    code, out_again, err = run_ftcourse("grade", str(again), "--workspace", str(tmp_path / "ws"), "--profile", "ci")
+        shutil.copy(FOLDER / student / "05_practice_quiz.ipynb", again / student)
+    shutil.copytree(workspace, tmp_path / "workspace")  # the same gradebook and secret
+    code, out_again, err = run_ftcourse("grade", str(again), "--workspace", str(tmp_path / "workspace"),
+                                        "--profile", "ci", env={"FTCOURSE_SECRET": GRADING_SECRET})
     assert code == 0, err[-2000:]
     first, second = scores_from_table(out), scores_from_table(out_again)
-    for student in second:
-        assert second[student]["02_custom_datasets"] == first[student]["02_custom_datasets"]
-
-
-def test_an_outcome_check_fails_what_was_not_saved(tmp_path):
-    """The grader's own recomputation, in its sandbox, on a folder without a model."""
-    from ftcourse.instructor.preprocessors import run_outcome
-
-    result = run_outcome({"outcome": "sentiment_classifier", "args": {"model_dir": "runs/01_trainer_api/model"}},
-                         tmp_path)
-    assert result == {"passed": False, "message": "no loadable classifier in runs/01_trainer_api/model (OSError)"}
+    for student in ("reference", "same_letter", "oversized"):
+        assert second[student]["05_practice_quiz"] == first[student]["05_practice_quiz"]

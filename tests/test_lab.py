@@ -9,7 +9,7 @@ import sys
 import urllib.request
 
 from conftest import ROOT
-from ftcourse.instructor.course import lessons
+from ftcourse.shared.catalogue import names as lessons
 from ftcourse.student import lab
 
 

@@ -15,8 +15,10 @@ import pytest
 
 from conftest import REAL_HOME, ROOT
 from ftcourse.instructor.answers import solved
-from ftcourse.instructor.course import student_notebook
+from ftcourse.shared.catalogue import student_notebook
 from ftcourse.student import lab
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless as root, with nothing that would ask the internet (it is closed here).

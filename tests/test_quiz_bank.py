@@ -2,21 +2,30 @@
 import pytest
 
 from ftcourse.quiz import engine
+from ftcourse.shared import catalogue
 from ftcourse.shared.errors import CourseError
 
-FILES = sorted(engine.BANK.glob("*.yaml"))
+LESSONS = [found for found in catalogue.lessons() if found.quiz_bank.is_file()]
 AUTOMATIC = ("single", "multiple", "numeric", "text")
+OPEN_IDS = {"01": "01-validation-and-test", "02": "02-duplicates-by-body", "03": "03-zero-b",
+            "04": "04-confidence-interval"}
 
 
-@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
-def test_bank_file_is_valid(path):
-    assert engine.lesson_problems(path) == []
+@pytest.mark.parametrize("found", LESSONS, ids=[found.name for found in LESSONS])
+def test_bank_file_is_valid(found):
+    assert engine.lesson_problems(found.quiz_bank, found.number) == []
 
 
-def test_bank_has_one_file_per_lesson():
-    assert [p.name for p in FILES] == ["01_trainer_api.yaml", "02_custom_datasets.yaml", "03_lora_peft.yaml",
-                                       "04_evaluation.yaml", "05_practice.yaml"]
-    assert list(engine.load_bank()) == ["01", "02", "03", "04", "05"]
+def test_bank_has_one_file_per_practice_lesson():
+    assert [found.quiz_bank.relative_to(catalogue.ROOT).as_posix() for found in LESSONS] == [
+        "ftcourse/lessons/trainer_api/quiz.yaml", "ftcourse/lessons/custom_datasets/quiz.yaml",
+        "ftcourse/lessons/lora_peft/quiz.yaml", "ftcourse/lessons/evaluation/quiz.yaml"]
+    assert list(engine.load_bank()) == ["01", "02", "03", "04"]
+    assert [lesson.name for lesson in engine.load_bank().values()] == [found.name for found in LESSONS]
+    # no bank file outside a lesson's folder, none in a folder that is no lesson, no old bank left
+    assert sorted(catalogue.PACKAGE.glob("**/quiz.yaml")) == sorted(found.quiz_bank for found in LESSONS)
+    assert not (catalogue.ROOT / "ftcourse" / "quiz" / "bank").exists()
+    assert not catalogue.lesson("05").quiz_bank.exists(), "the graded quiz has no practice bank"
 
 
 @pytest.mark.parametrize("code", ["01", "02", "03", "04"])
@@ -26,12 +35,15 @@ def test_each_lesson_has_ten_automatic_questions(code):
     assert len({q.type for q in automatic}) >= 3, "mix the question types"
 
 
-def test_practice_lesson_has_the_five_source_questions_as_open_ones():
-    practice = engine.lesson("05").questions
-    assert [q.id for q in practice] == ["05-training-arguments", "05-batched-map", "05-lora-rank",
-                                        "05-summarization-metric", "05-peft-advantages"]
-    assert all(q.type == "open" for q in practice)
-    assert "ROUGE" in engine.question("05-summarization-metric").answer
+def test_each_lesson_has_one_open_question_for_self_study():
+    found = {code: [q.id for q in lesson.questions if q.type == "open"] for code, lesson in engine.load_bank().items()}
+    assert found == {code: [qid] for code, qid in OPEN_IDS.items()}
+    assert all(q.lesson == q.id[:2] for q in engine.select())
+    model = {code: engine.question(qid).answer for code, qid in OPEN_IDS.items()}
+    assert "test_" in model["01"] and "load_best_model_at_end" in model["01"]
+    assert "before" in engine.question("02-duplicates-by-body").prompt and "shuffle=True" in model["02"]
+    assert "init_lora_weights=False" in model["03"] and "Kaiming-uniform" in model["03"]
+    assert "bootstrap" in model["04"] and "0.83 to 0.87" in model["04"]
 
 
 def test_ids_are_unique_across_the_bank():
@@ -62,7 +74,7 @@ def test_choice_feedback_differs_within_a_question():
 
 
 def good_single():
-    return {"id": "01-x", "lesson": "01", "type": "single", "prompt": "Which?", "answer": "b",
+    return {"id": "01-x", "type": "single", "prompt": "Which?", "answer": "b",
             "explanation": "Because.", "section": "S", "difficulty": 2,
             "choices": [{"text": "one", "feedback": "no"}, {"text": "two", "feedback": "yes"}]}
 
@@ -71,8 +83,9 @@ def good_single():
     ({"answer": "c"}, (), "answer must name choices by letter (a, b)"),
     ({"type": "multiple", "answer": ["a", "a"]}, (), "distinct choice letters"),
     ({"type": "essay"}, (), "type must be one of"),
-    ({"lesson": 1}, (), 'lesson must be "01"'),
+    ({"lesson": "01"}, (), "unknown key `lesson`"),  # a question's lesson is its file's
     ({"id": "02-x"}, (), "id must look like 01-"),
+    ({"id": ["01-x"]}, (), "id must look like 01-"),
     ({"difficulty": 4}, (), "difficulty must be 1, 2 or 3"),
     ({"explanation": " "}, (), "`explanation` must be non-empty text"),
     ({"hint": "x"}, (), "unknown key `hint`"),
@@ -90,28 +103,60 @@ def test_validator_names_the_problem(change, drop, problem):
     assert any(problem in line for line in found), found
 
 
-def write_lesson(path, *questions):
+def write_lesson(path, *questions, title="A"):
     import yaml
 
-    path.write_text(yaml.safe_dump({"title": path.stem, "questions": list(questions)}))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump({"title": title, "questions": list(questions)}))
     return path
 
 
+def course(root, *names):
+    """A course folder with the lessons `names` ("01_a"): a source notebook each, no bank yet."""
+    for name in names:
+        (root / "solutions" / name).mkdir(parents=True)
+        (root / "solutions" / name / f"{name}.ipynb").write_text('{"cells": []}')
+    return root
+
+
 def test_bad_files_are_reported_with_the_fix(tmp_path):
-    (tmp_path / "01_a.yaml").write_text("title: A\nquestions:\n  - id: 01-x\n    prompt: [unclosed\n")
-    with pytest.raises(CourseError, match="01_a.yaml is not valid YAML.*fix the file"):
-        engine.lesson_problems(tmp_path / "01_a.yaml")
-    write_lesson(tmp_path / "02_b.yaml", {"id": "02-x", "type": "text"})
-    with pytest.raises(CourseError, match="02_b.yaml: 02-x: missing `lesson`.*fix .*02_b.yaml"):
-        engine.load_lesson(tmp_path / "02_b.yaml")
-    assert engine.lesson_problems(tmp_path / "Lesson.yaml") == [
-        "Lesson.yaml: the file name must look like 01_some_name.yaml"]
+    broken = tmp_path / "a" / "quiz.yaml"
+    broken.parent.mkdir()
+    broken.write_text("title: A\nquestions:\n  - id: 01-x\n    prompt: [unclosed\n")
+    with pytest.raises(CourseError, match="quiz.yaml is not valid YAML.*fix the file"):
+        engine.lesson_problems(broken, "01")
+    broken.write_bytes(b"title: A\xff\nquestions: []\n")
+    with pytest.raises(CourseError, match="quiz.yaml is not UTF-8 text.*save it as UTF-8"):
+        engine.lesson_problems(broken, "01")
+    bad = write_lesson(tmp_path / "b" / "quiz.yaml", {"id": "02-x", "type": "text"})
+    with pytest.raises(CourseError, match=r"quiz.yaml: 02-x: missing `prompt` \(and \d+ more\): fix .*b/quiz.yaml"):
+        engine.load_lesson(bad, "02", "02_b")
+    assert engine.lesson_problems(write_lesson(tmp_path / "c" / "quiz.yaml", title=" "), "01") == [
+        "quiz.yaml: the file must hold a mapping with `title` (text) and `questions` (a list)"]
+
+
+def test_the_lesson_comes_from_the_folder_the_bank_is_in(tmp_path):
+    root = course(tmp_path, "01_alpha", "02_beta", "03_gamma")
+    write_lesson(root / "ftcourse" / "lessons" / "alpha" / "quiz.yaml", good_single(), title="Alpha")
+    write_lesson(root / "ftcourse" / "lessons" / "beta" / "quiz.yaml", {**good_single(), "id": "02-y"}, title="Beta")
+    bank = engine.load_bank(root)  # 03_gamma has no bank: no practice questions, no error
+    assert [(x.code, x.name, x.title, [q.id for q in x.questions]) for x in bank.values()] == [
+        ("01", "01_alpha", "Alpha", ["01-x"]), ("02", "02_beta", "Beta", ["02-y"])]
+    assert bank["02"].questions[0].lesson == "02"
+    renumbered = course(tmp_path / "renumbered", "05_alpha")  # renaming the notebook folder renumbers the lesson
+    write_lesson(renumbered / "ftcourse" / "lessons" / "alpha" / "quiz.yaml", good_single())
+    with pytest.raises(CourseError, match="quiz.yaml: 01-x: id must look like 05-some-name.*fix .*alpha/quiz.yaml"):
+        engine.load_bank(renumbered)
 
 
 def test_repeated_ids_and_lessons_are_refused(tmp_path):
-    write_lesson(tmp_path / "01_a.yaml", good_single(), good_single())
-    assert engine.lesson_problems(tmp_path / "01_a.yaml") == ["01_a.yaml: id 01-x is used 2 times"]
-    write_lesson(tmp_path / "01_a.yaml", good_single())
-    write_lesson(tmp_path / "01_b.yaml", {**good_single(), "id": "01-y"})
-    with pytest.raises(CourseError, match="two bank files for lesson 01"):
-        engine.load_bank(tmp_path)
+    path = write_lesson(tmp_path / "a" / "quiz.yaml", good_single(), good_single())
+    assert engine.lesson_problems(path, "01") == ["quiz.yaml: id 01-x is used 2 times"]
+    listed = write_lesson(tmp_path / "b" / "quiz.yaml", *[{**good_single(), "id": ["01-x"]}] * 2)  # not text
+    assert engine.lesson_problems(listed, "01") == ["quiz.yaml: ['01-x']: id must look like 01-some-name "
+                                                    "(lowercase, digits, dashes)"] * 2
+    root = course(tmp_path / "course", "01_a", "01_b")
+    write_lesson(root / "ftcourse" / "lessons" / "a" / "quiz.yaml", good_single())
+    write_lesson(root / "ftcourse" / "lessons" / "b" / "quiz.yaml", {**good_single(), "id": "01-y"})
+    with pytest.raises(CourseError, match="two lessons numbered 01 have practice questions, 01_a and 01_b"):
+        engine.load_bank(root)

@@ -4,11 +4,11 @@ import pytest
 from ftcourse.quiz import engine
 from ftcourse.shared.errors import CourseError
 
-SINGLE = engine.question("01-eval-strategy")  # right: a
+SINGLE = engine.question("01-warmup-ratio")  # right: a
 MULTIPLE = engine.question("01-best-metric")  # right: a, b, d
-NUMERIC = engine.question("03-minilm-qv")  # 74498, tolerance 0
-TEXT = engine.question("01-processing-class")
-OPEN = engine.question("05-lora-rank")
+NUMERIC = engine.question("03-target-dense")  # 114434, tolerance 0
+TEXT = engine.question("01-eval-prefix")
+OPEN = engine.question("03-zero-b")
 
 
 def test_single_choice_by_letter_or_index():
@@ -16,8 +16,8 @@ def test_single_choice_by_letter_or_index():
     assert (right.status, right.score) == ("correct", 1.0)
     wrong = engine.check(SINGLE, 1)
     assert (wrong.status, wrong.score) == ("incorrect", 0.0)
-    assert "TypeError" in wrong.feedback[0] and "evaluation_strategy" in wrong.feedback[0]
-    assert "eval_strategy" in wrong.explanation
+    assert "TypeError" in wrong.feedback[0] and "warmup_ratio" in wrong.feedback[0]
+    assert "`warmup_ratio` no longer exists" in wrong.explanation
 
 
 @pytest.mark.parametrize("picked, status, score", [
@@ -42,7 +42,7 @@ def test_multiple_choice_feedback_covers_picks_and_misses():
     assert result.feedback[-1] == "You left out 2 right choices."
 
 
-@pytest.mark.parametrize("response", [74498, 74498.0, "74498", "74,498", " 74_498 "])
+@pytest.mark.parametrize("response", [114434, 114434.0, "114434", "114,434", " 114_434 "])
 def test_numeric_accepts_common_spellings(response):
     assert engine.check(NUMERIC, response).status == "correct"
 
@@ -51,28 +51,36 @@ def test_numeric_tolerance_and_wrong_value():
     accuracy = engine.question("01-accuracy-from-logits")  # 0.667 ± 0.01
     assert engine.check(accuracy, "0.6667").status == "correct"
     assert engine.check(accuracy, 2 / 3).status == "correct"
-    wrong = engine.check(NUMERIC, "73728")
-    assert wrong.status == "incorrect" and "74,498" in wrong.feedback[0]
+    wrong = engine.check(NUMERIC, "110592")
+    assert wrong.status == "incorrect" and "114,434" in wrong.feedback[0]
     for ambiguous in ("7,44,98", "0,5"):  # not thousands separators: refused rather than guessed
         with pytest.raises(CourseError, match="a number"):
             engine.check(accuracy, ambiguous)
 
 
-@pytest.mark.parametrize("response", ["processing_class", "  Processing_Class ", "`processing_class`",
-                                      "'processing_class'", '"processing_class="', "processing_class.",
-                                      "processing_class=tokenizer"])
+@pytest.mark.parametrize("response", ["eval_accuracy", "  Eval_Accuracy ", "`eval_accuracy`",
+                                      "'eval_accuracy'", '"eval_accuracy":', "eval_accuracy.",
+                                      '["eval_accuracy"]'])
 def test_text_answers_ignore_case_quotes_and_punctuation(response):
     assert engine.check(TEXT, response).status == "correct"
 
 
-@pytest.mark.parametrize("response", ["processing class", "tokenizer", "processing_classes"])
+def test_text_answers_accept_each_listed_alternative():
+    names = engine.question("02-split-names")
+    assert names.answer == ("test",) and engine.check(names, '"Test"').status == "correct"
+    several = engine.Question(**{**vars(TEXT), "answer": ("eval_accuracy", "metrics['eval_accuracy']")})
+    assert [engine.check(several, r).status for r in ("eval_accuracy", "metrics[eval_accuracy]")] == ["correct"] * 2
+    assert "`eval_accuracy`" in engine.check(several, "accuracy").feedback[0], "the first one is shown"
+
+
+@pytest.mark.parametrize("response", ["eval accuracy", "accuracy", "eval_accuracies", "test_accuracy"])
 def test_text_answers_still_need_the_right_name(response):
     result = engine.check(TEXT, response)
-    assert result.status == "incorrect" and "processing_class" in result.feedback[0]
+    assert result.status == "incorrect" and "eval_accuracy" in result.feedback[0]
 
 
 def test_open_question_shows_the_model_answer_then_self_assessment():
-    shown = engine.check(OPEN, "the rank of the update")
+    shown = engine.check(OPEN, "so that the adapter changes nothing at first")
     assert (shown.status, shown.score) == ("self-assessed", 0.0)
     assert OPEN.answer in shown.feedback
     assert (engine.self_assess(OPEN, True).status, engine.self_assess(OPEN, True).score) == ("correct", 1.0)
@@ -105,12 +113,18 @@ def test_lessons_by_code_or_name(name):
 
 
 def test_unknown_lessons_and_questions_list_the_valid_ones():
-    with pytest.raises(CourseError, match=r"no quiz for lesson '07': use one of 01 \(01_trainer_api\), .*05 \(05_pr"):
+    with pytest.raises(CourseError, match=r"no quiz for lesson '07': use one of 01 \(01_trainer_api\), "
+                                          r".*04 \(04_evaluation\)$"):
         engine.lesson("07")
-    with pytest.raises(CourseError, match="no question '03-lora-r' in the quiz bank: use one of 03-linear-params, "):
+    with pytest.raises(CourseError, match=r"no quiz for lesson '05'"):  # the graded quiz has no practice questions
+        engine.lesson("05")
+    with pytest.raises(CourseError, match="no question '03-lora-r' in the quiz bank: use one of 03-rank-double, "
+                                          ".*, 03-zero-b$"):
         engine.question("03-lora-r")
-    with pytest.raises(CourseError, match="use one of 01-eval-strategy, .*05-peft-advantages"):
+    with pytest.raises(CourseError, match="use one of 01-default-collator, .*04-confidence-interval$"):
         engine.question("nonsense")
+    with pytest.raises(CourseError, match="no question '03-minilm-qv'"):  # moved to the graded quiz
+        engine.question("03-minilm-qv")
 
 
 def test_the_seed_fixes_questions_and_choices():
@@ -145,6 +159,6 @@ def test_a_sitting_counts_attempts_and_keeps_the_best_score():
     quiz.assess(OPEN, True)
     with pytest.raises(CourseError):
         quiz.answer(SINGLE, "z")
-    assert quiz.attempts == {"01-best-metric": 3, "05-lora-rank": 1}
+    assert quiz.attempts == {"01-best-metric": 3, "03-zero-b": 1}
     assert quiz.best["01-best-metric"].score == 1.0
     assert quiz.score == 2.0

@@ -1,26 +1,36 @@
 """The facts that quiz answers state, checked against the installed libraries, so that an upgrade that
-changes one fails here instead of teaching something false. Models are small and randomly initialised:
-only their shapes matter."""
+changes one fails here instead of teaching (or grading) something false. Practice answers come from the
+bank; the graded quiz's key comes from the hidden tests of its instructor source (parsed, not run).
+Models are randomly initialised, most on the meta device: only their shapes matter."""
+import inspect
 import math
+import re
 
 import pytest
 
+import graded_quiz
 from ftcourse.quiz import engine
+
+KEY = graded_quiz.key()  # graded question id (no lesson number) -> key entry
+GRADED = {q.id: q for q in graded_quiz.questions()}
 
 
 def answer(question_id):
     return engine.question(question_id).answer
 
 
-def test_training_arguments_and_trainer():
-    import inspect
+def key_choice(graded_id) -> str:
+    """The text of the right choice of a graded single-choice question."""
+    return GRADED[graded_id].choices[KEY[graded_id]]
 
+
+def test_training_arguments_and_trainer():
     from transformers import Trainer, TrainingArguments
 
     names = inspect.signature(TrainingArguments).parameters
     assert "eval_strategy" in names and "evaluation_strategy" not in names and "warmup_ratio" not in names
     trainer_names = inspect.signature(Trainer).parameters
-    assert "processing_class" in trainer_names and "tokenizer" not in trainer_names
+    assert KEY["processing-class"][0] in trainer_names and "tokenizer" not in trainer_names
     with pytest.raises(ValueError, match="requires the save and eval strategy to match"):
         TrainingArguments("out", eval_strategy="epoch", load_best_model_at_end=True)
     best = TrainingArguments("out", eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True)
@@ -29,6 +39,67 @@ def test_training_arguments_and_trainer():
     assert TrainingArguments("out", eval_strategy="steps").eval_steps == 500
     steps = 3 * math.ceil(2000 / 32)
     assert TrainingArguments("out", warmup_steps=0.1).get_warmup_steps(steps) == answer("01-warmup-count")
+    # the prefixes that 01-eval-prefix and the model answer of 01-validation-and-test name
+    assert inspect.signature(Trainer.evaluate).parameters["metric_key_prefix"].default == "eval"
+    assert inspect.signature(Trainer.predict).parameters["metric_key_prefix"].default == "test"
+
+
+def test_graded_eval_strategy_choices():
+    """Of the four arguments the graded question offers, only the key's makes the Trainer evaluate per epoch."""
+    from transformers import TrainingArguments
+
+    evaluates = set()
+    for letter, text in GRADED["eval-strategy"].choices.items():
+        name, value = re.fullmatch(r'`(\w+)="(\w+)"`', text).groups()
+        try:
+            args = TrainingArguments("out", **{name: value})
+        except TypeError:
+            assert name == "evaluation_strategy"  # removed in transformers 5
+            continue
+        if args.eval_strategy == "epoch":
+            evaluates.add(letter)
+    assert evaluates == {KEY["eval-strategy"]}
+
+
+def test_graded_predict_call(tmp_path):
+    """Of the graded question's four calls, only the key's returns predictions, label ids and metrics."""
+    from transformers import Trainer, TrainingArguments
+    from transformers.trainer_utils import PredictionOutput
+
+    import datasets
+
+    model = tiny_classifier()
+    dataset = datasets.Dataset.from_dict({"input_ids": [[1, 2, 3]] * 4, "label": [0, 1, 0, 1]})
+    trainer = Trainer(model=model, args=TrainingArguments(str(tmp_path), report_to="none", use_cpu=True))
+    output = trainer.predict(dataset)
+    assert isinstance(output, PredictionOutput) and output.predictions.shape[0] == len(dataset)
+    assert output.label_ids is not None and any(k.startswith("test_") for k in output.metrics)
+    assert isinstance(trainer.evaluate(dataset), dict)  # metrics only
+    assert "predict(" in GRADED["predict-call"].choices[KEY["predict-call"]]
+
+
+def tiny_classifier():
+    from transformers import BertConfig, BertForSequenceClassification
+
+    return BertForSequenceClassification(BertConfig(vocab_size=8, hidden_size=8, num_hidden_layers=1,
+                                                    num_attention_heads=1, intermediate_size=8))
+
+
+def test_graded_training_steps_and_effective_batch(tmp_path):
+    """What `trainer.train()` would plan, read from the Trainer itself (nothing is trained)."""
+    import datasets
+    from transformers import Trainer, TrainingArguments
+
+    rows = datasets.Dataset.from_dict({"input_ids": [[1, 2]] * 2000, "label": [0] * 2000})
+    args = TrainingArguments(str(tmp_path), per_device_train_batch_size=16, gradient_accumulation_steps=1,
+                             num_train_epochs=3, use_cpu=True, report_to="none")
+    trainer = Trainer(model=tiny_classifier(), args=args, train_dataset=rows)
+    *_, max_steps = trainer.set_initial_training_values(args, trainer.get_train_dataloader())
+    assert max_steps == KEY["total-steps"]
+    args = TrainingArguments(str(tmp_path), per_device_train_batch_size=16, gradient_accumulation_steps=4,
+                             use_cpu=True, report_to="none")  # one device
+    trainer = Trainer(model=tiny_classifier(), args=args, train_dataset=rows)
+    assert args.world_size == 1 and trainer.get_total_train_batch_size(args) == KEY["effective-batch"]
 
 
 def test_datasets_facts():
@@ -38,38 +109,120 @@ def test_datasets_facts():
     calls = []
     rows = datasets.Dataset.from_dict({"text": ["x"] * 10201, "label": [0, 1] * 5100 + [0]})
     rows.map(lambda batch: calls.append(1) or {}, batched=True)
-    assert len(calls) == answer("02-batch-calls")
-    assert rows.train_test_split(test_size=0.2, seed=42)["test"].num_rows == answer("02-split-size")
+    assert len(calls) == KEY["batch-calls"]
+    assert rows.train_test_split(test_size=0.2, seed=42)["test"].num_rows == KEY["split-size"]
+    assert inspect.signature(datasets.Dataset.train_test_split).parameters["shuffle"].default is True
     with pytest.raises(ValueError, match="only supported for ClassLabel column"):
         rows.train_test_split(test_size=0.1, stratify_by_column="label")
-    rows.class_encode_column("label").train_test_split(test_size=0.1, stratify_by_column="label")
 
 
-def minilm_classifier(num_labels):
+def test_graded_stratify_fixes():
+    """Each fix the graded question offers, tried: the key lists exactly those after which stratifying works."""
+    import datasets
+
+    datasets.disable_progress_bars()
+    rows = datasets.Dataset.from_dict({"text": ["x"] * 200, "label": [0, 1] * 100})
+
+    def set_format(d):
+        d.set_format("torch")
+        return d
+
+    fixes = {"set_format": set_format, "class_encode_column": lambda d: d.class_encode_column("label"),
+             "shuffle": lambda d: d.shuffle(seed=42),
+             "cast_column": lambda d: d.cast_column("label", datasets.ClassLabel(names=["negative", "positive"]))}
+    works = set()
+    for letter, text in GRADED["stratify-fix"].choices.items():
+        method = next(name for name in fixes if f".{name}(" in text)
+        try:
+            fixes[method](rows).train_test_split(test_size=0.1, stratify_by_column="label", seed=0)
+        except ValueError as err:
+            assert "only supported for ClassLabel column" in str(err)
+        else:
+            works.add(letter)
+    assert works == set(KEY["stratify-fix"])
+
+
+def test_datasets_5_refuses_loading_scripts(tmp_path, monkeypatch):
+    import datasets
+
+    folder = tmp_path / "my_reviews"
+    folder.mkdir()
+    (folder / "my_reviews.py").write_text("import datasets\n")
+    (folder / "train.csv").write_text("text,label\ngood,1\n")  # data next to it is not loaded instead
+    monkeypatch.chdir(tmp_path)
+    for options in ({}, {"trust_remote_code": True}):
+        with pytest.raises(RuntimeError, match="Dataset scripts are no longer supported, but found my_reviews.py"):
+            datasets.load_dataset("my_reviews", **options)
+    assert key_choice("loading-scripts").startswith("It raises an error: loading scripts are no longer supported")
+
+
+def minilm_classifier(num_labels, device="meta"):
     """A random model with the course encoder's shapes: 6 layers, hidden size 384."""
+    import torch
     from transformers import BertConfig, BertForSequenceClassification
 
     config = BertConfig(vocab_size=64, hidden_size=384, num_hidden_layers=6, num_attention_heads=12,
                         intermediate_size=1536, num_labels=num_labels)
-    return BertForSequenceClassification(config)
+    with torch.device(device):
+        return BertForSequenceClassification(config)
 
 
-@pytest.mark.parametrize("question_id, labels, settings", [
-    ("03-minilm-qv", 2, {"r": 8, "target_modules": ["query", "value"]}),
-    ("03-minilm-qkv", 5, {"r": 16, "target_modules": ["query", "key", "value"]}),
-    ("03-target-dense", 2, {"r": 4, "target_modules": ["dense"]}),
-])
-def test_lora_parameter_counts(question_id, labels, settings):
+@pytest.mark.parametrize("expected, labels, settings", [
+    (lambda: KEY["minilm-qv"], 2, {"r": 8, "target_modules": ["query", "value"]}),
+    (lambda: KEY["minilm-qkv"], 5, {"r": 16, "target_modules": ["query", "key", "value"]}),
+    (lambda: answer("03-target-dense"), 2, {"r": 4, "target_modules": ["dense"]}),
+], ids=["graded minilm-qv", "graded minilm-qkv", "03-target-dense"])
+def test_lora_parameter_counts(expected, labels, settings):
     from peft import LoraConfig, TaskType, get_peft_model
 
     model = get_peft_model(minilm_classifier(labels), LoraConfig(task_type=TaskType.SEQ_CLS, **settings))
-    assert model.get_nb_trainable_parameters()[0] == answer(question_id)
+    assert model.get_nb_trainable_parameters()[0] == expected()
+
+
+def test_graded_lora_on_one_linear_layer():
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    class OneLayer(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.proj = torch.nn.Linear(4096, 4096)
+
+        def forward(self, x):
+            return self.proj(x)
+
+    with torch.device("meta"):
+        layer = OneLayer()
+    model = get_peft_model(layer, LoraConfig(r=8, target_modules=["proj"]))
+    assert model.get_nb_trainable_parameters()[0] == KEY["linear-params"]
+
+
+def test_graded_what_trains():
+    """The trainable parameters of the graded question's model, sorted under its choices."""
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    model = get_peft_model(minilm_classifier(2), LoraConfig(task_type=TaskType.SEQ_CLS,
+                                                            target_modules=["query", "value"]))
+
+    def choice(name):
+        if ".lora_A." in name or ".lora_B." in name:
+            return "a" if re.search(r"\.(query|value)\.lora_", name) else "other"
+        if "classifier" in name:
+            return "c"
+        if "LayerNorm" in name:
+            return "d"
+        return "b" if re.search(r"\.(query|value)\.", name) else "other"
+
+    trained = {choice(name) for name, p in model.named_parameters() if p.requires_grad}
+    assert trained == set(KEY["what-trains"])
+    choices = GRADED["what-trains"].choices
+    assert "lora_A and lora_B" in choices["a"] and "classifier head" in choices["c"]
 
 
 def test_lora_defaults_scaling_and_merge():
     from peft import LoraConfig, TaskType, get_peft_model
 
-    model = get_peft_model(minilm_classifier(2), LoraConfig(task_type=TaskType.SEQ_CLS, r=8, lora_alpha=16))
+    model = get_peft_model(minilm_classifier(2, "cpu"), LoraConfig(task_type=TaskType.SEQ_CLS, r=8, lora_alpha=16))
     assert model.peft_config["default"].target_modules == {"query", "value"}
     query = model.base_model.model.bert.encoder.layer[0].attention.self.query
     assert query.scaling["default"] == answer("03-scaling")
@@ -78,6 +231,63 @@ def test_lora_defaults_scaling_and_merge():
     assert rs.base_model.model.bert.encoder.layer[0].attention.self.query.scaling["default"] == answer("03-rslora")
     base_size = minilm_classifier(2).num_parameters()
     assert model.merge_and_unload().num_parameters() == base_size
+
+
+def small_lora(**options):
+    """(base model, LoRA model) of a small random classifier, the base model's outputs kept apart."""
+    import copy
+
+    import torch
+    from peft import LoraConfig, TaskType, get_peft_model
+    from transformers import BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(0)
+    base = BertForSequenceClassification(BertConfig(vocab_size=32, hidden_size=32, num_hidden_layers=2,
+                                                    num_attention_heads=2, intermediate_size=32))
+    model = get_peft_model(copy.deepcopy(base), LoraConfig(task_type=TaskType.SEQ_CLS, r=4, lora_alpha=8, **options))
+    return base.eval(), model.eval()
+
+
+def lora_layers(model):
+    return [m for m in model.modules() if hasattr(m, "lora_A") and "default" in getattr(m, "lora_A", {})]
+
+
+def test_lora_initialisation_as_the_open_answer_states():
+    """03-zero-b: B starts at zero and A random (Kaiming-uniform); only B gets a gradient at first;
+    both at zero learn nothing; init_lora_weights=False perturbs the model; gaussian and pissa."""
+    import torch
+
+    assert inspect.signature(__import__("peft").LoraConfig).parameters["init_lora_weights"].default is True
+    inputs = {"input_ids": torch.tensor([[1, 5, 7, 2]]), "labels": torch.tensor([1])}
+    base, model = small_lora()
+    assert torch.equal(model(**inputs).logits, base(**inputs).logits), "a no-op before training"
+    for layer in lora_layers(model):
+        a, b = layer.lora_A["default"].weight, layer.lora_B["default"].weight
+        assert not b.any() and a.all()
+        assert a.abs().max() <= 1 / math.sqrt(a.shape[1])  # kaiming_uniform_(a=sqrt(5)): U(-1/sqrt(in), 1/sqrt(in))
+    model.train()
+    model(**inputs).loss.backward()
+    for layer in lora_layers(model):
+        assert layer.lora_B["default"].weight.grad.any() and not layer.lora_A["default"].weight.grad.any()
+
+    _, stuck = small_lora()
+    for layer in lora_layers(stuck):
+        torch.nn.init.zeros_(layer.lora_A["default"].weight)
+    stuck.train()
+    stuck(**inputs).loss.backward()
+    assert not any(p.grad.any() for layer in lora_layers(stuck)
+                   for p in (layer.lora_A["default"].weight, layer.lora_B["default"].weight))
+
+    base, noisy = small_lora(init_lora_weights=False)
+    assert all(layer.lora_B["default"].weight.any() for layer in lora_layers(noisy))
+    assert not torch.allclose(noisy(**inputs).logits, base(**inputs).logits)
+    _, gaussian = small_lora(init_lora_weights="gaussian")
+    a_values = torch.cat([layer.lora_A["default"].weight.flatten() for layer in lora_layers(gaussian)])
+    assert not any(layer.lora_B["default"].weight.any() for layer in lora_layers(gaussian))
+    assert a_values.std().item() == pytest.approx(1 / 4, rel=0.15)  # r=4
+    base, pissa = small_lora(init_lora_weights="pissa")
+    assert all(layer.lora_B["default"].weight.any() for layer in lora_layers(pissa))
+    assert torch.allclose(pissa(**inputs).logits, base(**inputs).logits, atol=1e-4)
 
 
 def test_metric_facts():
@@ -94,3 +304,49 @@ def test_metric_facts():
     rouge2 = rouge_scorer.RougeScorer(["rouge2"]).score("the cat sat on the mat", "the cat lay on the mat")
     assert rouge2["rouge2"].fmeasure == pytest.approx(answer("04-rouge2"))
     assert corpus_bleu(["the cat"], [["the cat sat on the mat"]]).score == 0
+
+
+def test_graded_metric_choices():
+    """entity-level: seqeval counts an entity only when type and whole span match; average-choice: macro F1
+    is the unweighted mean of the per-class scores, and the only average that weighs rare classes as much."""
+    from seqeval.metrics import f1_score as entity_f1
+    from sklearn.metrics import f1_score
+
+    reference = [["B-PER", "I-PER", "O", "B-LOC"]]
+    assert entity_f1(reference, [["B-PER", "I-PER", "O", "B-LOC"]]) == 1.0
+    assert entity_f1(reference, [["B-PER", "O", "O", "B-LOC"]]) == 0.5  # the first token alone: not PER
+    assert entity_f1(reference, [["B-ORG", "I-ORG", "O", "B-LOC"]]) == 0.5  # span right, type wrong
+    assert entity_f1([["B-PER", "I-PER", "I-PER", "O"]], [["B-PER", "I-PER", "O", "O"]]) == 0  # most tokens right
+    assert key_choice("entity-level") == "When its type and its whole span match a reference entity."
+
+    references = [0] * 80 + [1] * 15 + [2] * 5
+    predictions = [0] * 80 + [1] * 10 + [0] * 5 + [2] + [0] * 4
+    per_class = f1_score(references, predictions, average=None)
+    assert f1_score(references, predictions, average="macro") == pytest.approx(per_class.mean())
+    assert f1_score(references, predictions, average="weighted") > f1_score(references, predictions, average="macro")
+    assert key_choice("average-choice").startswith('`"macro"`: the unweighted mean of the per-class F1')
+
+
+def test_confidence_interval_as_the_open_answer_states():
+    """04-confidence-interval: its numbers for 0.85 on 1,276 reviews, a seeded bootstrap agrees, and
+    evaluate's evaluators offer strategy="bootstrap"."""
+    import importlib
+
+    import numpy as np
+
+    model_answer = answer("04-confidence-interval")
+    p, n = 0.85, 1276
+    standard_error = math.sqrt(p * (1 - p) / n)
+    assert round(standard_error, 3) == 0.010 and round(1.96 * standard_error, 2) == 0.02
+    assert (round(p - 1.96 * standard_error, 2), round(p + 1.96 * standard_error, 2)) == (0.83, 0.87)
+    assert "from 0.83 to 0.87" in model_answer and "≈ 0.010" in model_answer
+    correct = np.array([1] * 1085 + [0] * (n - 1085), dtype=float)  # 1085 / 1276 ≈ 0.850
+    resamples = correct[np.random.default_rng(0).integers(0, n, size=(2000, n))].mean(axis=1)
+    low, high = np.quantile(resamples, [0.025, 0.975])
+    assert (round(low, 2), round(high, 2)) == (0.83, 0.87)
+    assert math.isclose(1.96 * math.sqrt(p * (1 - p) / (4 * n)), 1.96 * standard_error / 2)  # 4x the data, half
+
+    compute = importlib.import_module("evaluate.evaluator.base").Evaluator.compute
+    parameters = inspect.signature(compute).parameters
+    assert parameters["strategy"].default == "simple" and "bootstrap" in str(parameters["strategy"].annotation)
+    assert 'strategy="bootstrap"' in model_answer

@@ -34,8 +34,9 @@ def all_widgets(widget):
 
 def test_one_card_per_question_with_an_input_per_type(quiz01):
     assert [c.question for c in quiz01.cards] == engine.Quiz("01", seed=4).questions
-    kinds = {"single": w.RadioButtons, "multiple": w.HBox, "numeric": w.Text, "text": w.Text}
+    kinds = {"single": w.RadioButtons, "multiple": w.HBox, "numeric": w.Text, "text": w.Text, "open": w.Textarea}
     assert all(isinstance(card.input, kinds[card.question.type]) for card in quiz01.cards)
+    assert {card.question.type for card in quiz01.cards} == set(kinds)
     front_ends = {x._view_module for x in all_widgets(quiz01)}
     assert front_ends == {"@jupyter-widgets/controls"}, "only the views that JupyterLab ships, no custom JavaScript"
     assert f"Score: 0 / {TOTAL_01}" in quiz01.score.value
@@ -52,18 +53,18 @@ def test_choices_are_listed_in_full_in_display_order(quiz01):
 
 
 def test_check_gives_feedback_score_and_progress(quiz01, empty_home):
-    card = quiz01.card("01-eval-strategy")
+    card = quiz01.card("01-warmup-ratio")
     choose(card, 0)
     card.check.click()
     assert "Correct" in card.feedback.value and "Why:" in card.feedback.value
-    assert "<code>eval_strategy</code>" in card.feedback.value
+    assert "<code>warmup_steps</code>" in card.feedback.value
     assert card.input.disabled and card.check.disabled and not card.retry.disabled
     assert f"Score: 1 / {TOTAL_01}" in quiz01.score.value and f"answered 1 of {TOTAL_01}" in quiz01.score.value
-    assert progress.load()["01-eval-strategy"]["best_score"] == 1.0
+    assert progress.load()["01-warmup-ratio"]["best_score"] == 1.0
 
 
 def test_retry_clears_the_card_and_counts_another_attempt(quiz01):
-    card = quiz01.card("01-eval-strategy")
+    card = quiz01.card("01-warmup-ratio")
     choose(card, 1)
     card.check.click()
     assert "Not quite" in card.feedback.value and "TypeError" in card.feedback.value
@@ -71,9 +72,9 @@ def test_retry_clears_the_card_and_counts_another_attempt(quiz01):
     assert card.input.value is None and card.feedback.value == "" and not card.check.disabled
     choose(card, 0)
     card.check.click()
-    assert progress.load()["01-eval-strategy"] | {"timestamp": ""} == {
+    assert progress.load()["01-warmup-ratio"] | {"timestamp": ""} == {
         "attempts": 2, "best_score": 1.0, "last_status": "correct", "timestamp": ""}
-    assert quiz01.quiz.attempts["01-eval-strategy"] == 2
+    assert quiz01.quiz.attempts["01-warmup-ratio"] == 2
 
 
 def test_multiple_choice_partial_credit(quiz01):
@@ -99,19 +100,20 @@ def test_an_answer_of_the_wrong_form_is_not_an_attempt(quiz01):
 
 
 def test_text_question(quiz01):
-    card = quiz01.card("01-processing-class")
-    card.input.value = "`processing_class`"
+    card = quiz01.card("01-eval-prefix")
+    card.input.value = "`Eval_Accuracy`"
     card.check.click()
     assert "Correct" in card.feedback.value
 
 
-def test_open_question_model_answer_then_self_assessment(empty_home):
-    quiz = ftcourse.quiz("05_practice", n=2, seed=1)
-    card = quiz.cards[0]
+def test_open_question_model_answer_then_self_assessment(quiz01, empty_home):
+    quiz = quiz01
+    card = quiz.card("01-validation-and-test")
     assert isinstance(card.input, w.Textarea) and card.assessment.layout.display == "none"
     card.input.value = "My answer."
     card.check.click()
     assert "Model answer" in card.feedback.value and card.assessment.layout.display == "flex"
+    assert "<code>load_best_model_at_end=True</code>" in card.feedback.value, "the model answer, as Markdown"
     assert card.retry.disabled and progress.load() == {}, "nothing recorded before the self-assessment"
     card.not_yet.click()
     assert "Not quite" in card.feedback.value and card.assessment.layout.display == "none"
@@ -120,7 +122,7 @@ def test_open_question_model_answer_then_self_assessment(empty_home):
     card.check.click()
     card.got_it.click()
     assert progress.load()[card.question.id]["best_score"] == 1.0
-    assert "Score: 1 / 2" in quiz.score.value
+    assert f"Score: 1 / {TOTAL_01}" in quiz.score.value
 
 
 def test_review_puts_missed_questions_first(empty_home):
@@ -158,7 +160,7 @@ def test_ftcourse_quiz_is_both_the_call_and_the_package(empty_home):
 KERNEL_SESSION = r'''
 import json, ftcourse
 quiz = ftcourse.quiz("01", seed=4)
-card = quiz.card("01-eval-strategy")
+card = quiz.card("01-warmup-ratio")
 card.input.value = 0
 card.check.click()
 print(json.dumps({"feedback": card.feedback.value, "score": quiz.score.value}))
@@ -178,4 +180,4 @@ def test_in_a_real_kernel_answers_reach_python_and_are_recorded(empty_home):
     NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
     shown = json.loads(notebook.cells[0].outputs[-1].text)
     assert "Correct" in shown["feedback"] and f"Score: 1 / {TOTAL_01}" in shown["score"]
-    assert progress.load()["01-eval-strategy"]["attempts"] == 1
+    assert progress.load()["01-warmup-ratio"]["attempts"] == 1

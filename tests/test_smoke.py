@@ -1,6 +1,8 @@
 """The smoke fine-tune in the ci profile: real training that learns, and a model that reloads."""
 import pytest
 
+pytestmark = pytest.mark.slow  # trains a model
+
 
 @pytest.fixture(scope="module")
 def result(tmp_path_factory):

@@ -155,7 +155,9 @@ class SubstituteExports(Preprocessor):
                         "answer_id": cell_kind.grade_id(answer) if answer is not None else None}
                 tests[spec["id"]] = spec
                 tests_of.setdefault(spec["answer_id"], []).append(spec)
-        tried = variant_file.load(lesson) if RunSettings.current().variants else []
+        settings = RunSettings.current()
+        tried = variant_file.load(lesson) if settings.variants and settings.variants == resources["nbgrader"]["student"] \
+            else []
         student = _student_cells(lesson) if tried else {}
         plan, cells = [], []
         for cell in nb.cells:

@@ -1,8 +1,11 @@
 """The sample class: submissions whose right scores are known, for `make grade` and the tests.
 
-Every assignment gets a reference solution, a blank notebook and a partial one, and those with
-alternatives written in ALTERNATIVES a correct one written differently. Adversarial students attack the grader, mostly on the cheapest assignment;
-each one's expected score follows from the lesson's points and what the attack breaks.
+Every lesson gets a reference solution (the student version with the instructor's answers), a
+blank notebook and a partial one (the first half of the answers). Attackers try, each in one way,
+to get points they did not earn or to break the grader, mostly on the cheapest lessons (02 and the
+graded quiz 05); each one's expected score follows from the lesson's points and what the attack
+really achieves. Correct answers written differently and plausible wrong answers are checked per
+exercise by the variants harness (`ftcourse mutants`, see variants.py), not as students here.
 `python -m ftcourse.instructor.sample_class [FOLDER]` writes the notebooks and expected.json.
 """
 import json
@@ -11,87 +14,82 @@ from pathlib import Path
 
 import nbformat
 
-from .answers import fill, grade_id, insert_cell, reference_answers
 from ..shared.catalogue import ROOT, names as lessons, source_notebook, student_notebook
+from .answers import fill, grade_id, insert_cell, reference_answers
 
 FOLDER = ROOT / "autograder" / "sample_class"
+BLANK_ATTACKS = "02_custom_datasets"  # blank notebooks with added code: no training, fast to grade
+QUIZ = "05_practice_quiz"  # the cheapest lesson: attacks on the grader itself
+TIMEOUT_STUDENTS = {"endless_loop"}  # graded apart, with a short cell limit (see tests/test_grading.py)
 
-# Correct answers written differently from the reference; other exercises keep the reference.
-ALTERNATIVES = {
-    "01_trainer_api": {
-        "ex1_answer": (
-            "full = load_dataset('csv', data_files=course.data_files, features=sentiment_features())\n"
-            "limit = {'train': profile.train_size, 'validation': profile.validation_size, 'test': profile.test_size}\n"
-            "from datasets import DatasetDict\n"
-            "raw_datasets = DatasetDict({name: split.select(range(min(len(split), limit[name] or len(split))))\n"
-            "                            for name, split in full.items()})"),
-        "ex4_answer": (
-            "scorer = evaluate.combine(['accuracy', 'f1'])\n\n\n"
-            "def compute_metrics(eval_pred):\n"
-            "    scores = scorer.compute(predictions=eval_pred.predictions.argmax(axis=-1), references=eval_pred.label_ids)\n"
-            "    return {name: float(value) for name, value in scores.items()}"),
-    },
-    "02_custom_datasets": {
-        "ex5_answer": (
-            "first_of = {}\n"
-            "for i, text in enumerate(news_raw['text']):\n"
-            "    first_of.setdefault(normalized(text), i)\n"
-            "news = news_raw.filter(lambda row, i: first_of[normalized(row['text'])] == i, with_indices=True)"),
-        "ex7_answer": (
-            "news_ready = news_splits.map(lambda batch: tokenizer(batch['text'], truncation=True,\n"
-            "                                                   max_length=course.profile.max_length),\n"
-            "                             batched=True, remove_columns=['headline', 'text']).with_format('torch')"),
-    },
-    "03_lora_peft": {
-        "ex1_answer": (
-            "lora_config = LoraConfig(r=8, lora_alpha=2 * 8, target_modules={'value', 'query'}, lora_dropout=0.1,\n"
-            "                         task_type='SEQ_CLS')"),
-        "ex3_answer": (
-            "    adapter_matrices = r * sum(rows + columns for rows, columns in adapted_shapes)\n"
-            "    return adapter_matrices * num_layers + (hidden_size + 1) * num_labels"),
-        "ex5_answer": (
-            "import os\n\nreloaded_model = PeftModel.from_pretrained(load_base_model(), str(adapter_dir))\n"
-            "reloaded_model = reloaded_model.to(course.device)\n"
-            "to_merge = PeftModel.from_pretrained(load_base_model(), os.fspath(adapter_dir))\n"
-            "merged_model = to_merge.merge_and_unload()"),
-    },
-    "04_evaluation": {
-        "ex2_answer": (
-            "from sklearn.metrics import f1_score as sklearn_f1\n\n"
-            "micro_f1, macro_f1, weighted_f1 = (float(sklearn_f1(given_references, given_predictions, average=how))\n"
-            "                                   for how in ('micro', 'macro', 'weighted'))"),
-        "ex6_answer": (
-            "def bootstrap_ci(correct, n_resamples=1000, confidence=0.95, seed=0):\n"
-            "    scores = np.array(correct, dtype=float)\n"
-            "    rng = np.random.default_rng(seed)\n"
-            "    resampled = scores[rng.integers(len(scores), size=(n_resamples, len(scores)))]\n"
-            "    tail = 100 * (1 - confidence) / 2\n"
-            "    low, high = np.percentile(resampled.mean(axis=1), [tail, 100 - tail])\n"
-            "    return low.item(), high.item()"),
-        "ex7_answer": (
-            "from scipy.stats import binomtest\n\n\n"
-            "def mcnemar_test(correct_a, correct_b):\n"
-            "    pairs = list(zip(map(bool, correct_a), map(bool, correct_b)))\n"
-            "    a_only = pairs.count((True, False))\n"
-            "    b_only = pairs.count((False, True))\n"
-            "    if a_only + b_only == 0:\n"
-            "        return {'a_only': 0, 'b_only': 0, 'p_value': 1.0}\n"
-            "    p_value = binomtest(min(a_only, b_only), a_only + b_only, 0.5).pvalue\n"
-            "    return {'a_only': a_only, 'b_only': b_only, 'p_value': float(p_value)}"),
-    },
-    "05_practice_quiz": {  # the same answers in other accepted forms: capitals, indices, floats, order
-        "part1_answer": "answers_01 = dict([('01-eval-strategy', 'A'), ('01-processing-class', ' Processing_Class '),\n"
-                        "                   ('01-total-steps', 375.0)])",
-        "part2_answer": "answers_02 = {'02-loading-scripts': 0, '02-split-size': '2041', '02-stratify-fix': ('b', 'a')}",
-    },
-}
+# --- code that students add ---------------------------------------------------------------------
 
-TARGET = "02_custom_datasets"  # the assignment the attacks use: no training, so they grade fast
+# Changes how every later cell runs (an IPython input transformer): each cell becomes `pass`.
+CELL_REWRITER = """ip = get_ipython()
+ip.input_transformers_post.append(lambda lines: ["pass\\n"])"""
+
+# Hooks around execution: prints every cell's code before it runs, to copy the tests into the
+# feedback, and skips nothing.
+HOOK_LEAKER = """def copy_every_cell(info):
+    print("CELL SOURCE:", info.raw_cell)
+
+get_ipython().events.register("pre_run_cell", copy_every_cell)"""
+
+# Patches the modules the tests and the grader's export use, by several routes.
+MODULE_PATCHER = """import builtins, gc, importlib, sys, types
+checks = importlib.import_module("ftcourse.student.checks")
+checks.expect = lambda *args, **kwargs: None
+sys.modules["ftcourse.lessons.custom_datasets.checks"] = types.SimpleNamespace(
+    **{name: (lambda *a, **k: None) for name in ("expect_rows", "expect_splits", "expect_token_ids")})
+for thing in gc.get_objects():
+    if isinstance(thing, types.FunctionType) and thing.__module__.startswith("ftcourse"):
+        thing.__code__ = (lambda *args, **kwargs: None).__code__
+builtins.isinstance = lambda obj, kind: True
+export = importlib.import_module("ftcourse.student.export")
+export.save = lambda *args, **kwargs: None"""
+
+# Redefines the names the tests read with empty stand-ins and the test helpers with no-ops.
+REDEFINER = """import builtins
+import ftcourse.student.checks as helpers
+from ftcourse.lessons.custom_datasets import checks as dataset_checks
+helpers.expect = lambda *args, **kwargs: None
+for name in dir(dataset_checks):
+    if not name.startswith("_") and callable(getattr(dataset_checks, name)):
+        setattr(dataset_checks, name, lambda *args, **kwargs: None)
+AssertionError = Warning
+from datasets import Dataset, DatasetDict
+reviews = tokenized_reviews = news_splits = news_ready = DatasetDict()
+news_raw = news = Dataset.from_dict({"text": []})
+jsonl_path, jsonl_reviews = "x.jsonl", Dataset.from_dict({"text": []})"""
+
+# Writes its own "exports" for every test (malformed, linked, huge) and makes the grader's export
+# calls do nothing, so that only its files are there when the tests run.
+FORGER = """import json, os, pathlib
+ip = get_ipython()
+ip.input_transformers_post.append(
+    lambda lines: ["pass\\n"] if any("ftcourse.student.export" in line for line in lines) else lines)
+root = pathlib.Path(".ftcourse/exports")
+for number in range(1, 8):
+    folder = root / f"ex{number}_tests"
+    (folder / "values").mkdir(parents=True, exist_ok=True)
+    kind = number % 4
+    if kind == 0:
+        (folder / "values.json").write_text('{"records": {"reviews": {"kind": "value", "data": ')
+    elif kind == 1:
+        os.symlink("/etc/passwd", folder / "values.json")
+    elif kind == 2:
+        with open(folder / "values" / "huge.bin", "wb") as fh:
+            fh.truncate(5 * 2**30)  # 5 GB, sparse
+        (folder / "values.json").write_text(json.dumps({"records": {}}))
+    else:
+        (folder / "values.json").write_text(json.dumps({"records": {name: {"kind": "dataset", "path": "../../../etc"}
+            for name in ("reviews", "jsonl_path", "jsonl_reviews", "tokenized_reviews", "news_raw", "news",
+                         "news_splits", "news_ready")}}))"""
 
 SNOOP = """import os, pathlib
 found = []
 for folder in [pathlib.Path.cwd(), *pathlib.Path.cwd().parents]:
-    for name in ("solutions", "autograder/gradebook.db", "tests"):
+    for name in ("solutions", "autograder/gradebook.db", "tests", ".secret"):
         if (folder / name).exists():
             found.append(str(folder / name))
 print("hidden tests or grades found:", found)
@@ -117,19 +115,17 @@ try:
 except Exception as err:
     print("no network:", type(err).__name__)"""
 
-REDEFINE = """import builtins
-import ftcourse.student.checks as helpers
-from ftcourse.student import dataset_checks
-helpers.expect = lambda *args, **kwargs: None
-for name in dir(dataset_checks):
-    if not name.startswith("_") and callable(getattr(dataset_checks, name)):
-        setattr(dataset_checks, name, lambda *args, **kwargs: None)
-AssertionError = Warning
-from datasets import Dataset, DatasetDict
-reviews = tokenized_reviews = news_splits = news_ready = DatasetDict()
-news_raw = news = Dataset.from_dict({"text": []})
-jsonl_path, jsonl_reviews = "x.jsonl", Dataset.from_dict({"text": []})"""
-
+# After the grader's exports ran, shapes what they left on disk: invalid JSON, a link, a 5 GB
+# (sparse) file, a record that points outside its folder.
+CORRUPTER = """import json, os, pathlib
+root = pathlib.Path(".ftcourse/exports")
+(root / "part1_tests" / "values.json").write_text("{not json")
+(root / "part2_tests" / "values.json").unlink()
+os.symlink("/etc/passwd", root / "part2_tests" / "values.json")
+with open(root / "part3_tests" / "values" / "padding.bin", "wb") as fh:
+    fh.truncate(5 * 2**30)
+(root / "part4_tests" / "values.json").write_text(json.dumps(
+    {"records": {"answers_04": {"kind": "dataset", "path": "../../part5_tests"}}}))"""
 
 
 def points(notebook) -> dict:
@@ -137,15 +133,58 @@ def points(notebook) -> dict:
     answers, result = None, {}
     for cell in notebook.cells:
         meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution"):
+        if meta.get("solution") and cell.cell_type == "code":
             answers = meta["grade_id"]
-        elif meta.get("grade") and answers:
+        elif meta.get("grade") and not meta.get("solution") and answers:
             result[answers] = float(meta["points"])
     return result
 
 
+def _quiz_forms(lesson: str) -> dict:
+    """test grade_id -> the FORMS dict its cell declares (question id -> answer form)."""
+    import ast
+
+    found = {}
+    for cell in nbformat.read(str(source_notebook(lesson)), as_version=4).cells:
+        for node in ast.walk(ast.parse(cell.source)) if cell.cell_type == "code" else []:
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "FORMS":
+                found[grade_id(cell)] = ast.literal_eval(node.value)
+    return found
+
+
+def _same_letter(code: str, forms: dict) -> str:
+    """The answer cell with 'a' for every single choice and ['a'] for every multiple choice."""
+    import ast
+
+    name, _, literal = code.partition("=")
+    answers = ast.literal_eval(literal.strip())
+    for qid, form in forms.items():
+        if form.startswith("single"):
+            answers[qid] = "a"
+        elif form.startswith("multiple"):
+            answers[qid] = ["a"]
+    return f"{name.strip()} = {answers!r}"
+
+
+def as_extra_graded_cells(notebook):
+    """A copy with a made-up graded cell worth 50 points, a test cell renamed and an answer cell
+    turned into a test cell: the grader must set all of them back."""
+    changed = nbformat.from_dict(json.loads(nbformat.writes(notebook)))
+    bonus = nbformat.v4.new_code_cell("print('all tests passed')")
+    bonus.id = "student-bonus"
+    bonus.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": False, "points": 50,
+                                  "grade_id": "bonus_tests", "schema_version": 3}
+    changed.cells.insert(2, bonus)
+    for cell in changed.cells:
+        if grade_id(cell) == "ex1_tests":
+            cell.metadata["nbgrader"]["grade_id"] = "ex1_tests_v2"
+        if grade_id(cell) == "ex2_answer":
+            cell.metadata["nbgrader"].update(grade=True, points=20)
+    return changed
+
+
 def build(folder: Path = FOLDER) -> dict:
-    """Write the class under `folder`; return {student: {assignment: expected score}}."""
+    """Write the class under `folder`; return {student: {assignment: expected score}} (autograded points)."""
     expected = {}
 
     def submit(student, assignment, notebook, score, name=None):
@@ -157,61 +196,76 @@ def build(folder: Path = FOLDER) -> dict:
             nbformat.write(notebook, str(path))
         expected.setdefault(student, {})[assignment] = score
 
+    filled, worth = {}, {}
     for lesson in lessons():
         blank = nbformat.read(str(student_notebook(lesson)), as_version=4)
         reference = reference_answers(nbformat.read(str(source_notebook(lesson)), as_version=4))
-        worth = points(blank)
-        first_half = list(worth)[: (len(worth) + 1) // 2]
-        submit("reference", lesson, fill(blank, reference), sum(worth.values()))
+        worth[lesson] = points(blank)
+        first_half = list(worth[lesson])[: (len(worth[lesson]) + 1) // 2]
+        filled[lesson] = (blank, reference, fill(blank, reference))
+        submit("reference", lesson, filled[lesson][2], sum(worth[lesson].values()))
         submit("blank", lesson, blank, 0.0)
         submit("partial", lesson, fill(blank, {k: reference[k] for k in first_half}),
-               sum(worth[k] for k in first_half))
-        if lesson in ALTERNATIVES:
-            submit("alternative", lesson, fill(blank, {**reference, **ALTERNATIVES[lesson]}), sum(worth.values()))
+               sum(worth[lesson][k] for k in first_half))
 
-    blank = nbformat.read(str(student_notebook(TARGET)), as_version=4)
-    reference = reference_answers(nbformat.read(str(source_notebook(TARGET)), as_version=4))
-    worth = points(blank)
-    full = fill(blank, reference)
-    total = sum(worth.values())
-    reviews_chain = worth["ex1_answer"] + worth["ex2_answer"] + worth["ex3_answer"]  # all need `reviews`
-    news_chain = worth["ex5_answer"] + worth["ex6_answer"] + worth["ex7_answer"]  # all need `news`
+    # blank notebooks with code added: none computes an answer, so each scores 0
+    blank02 = filled[BLANK_ATTACKS][0]
+    for student, code in (("cell_rewriter", CELL_REWRITER), ("hook_leaker", HOOK_LEAKER),
+                          ("module_patcher", MODULE_PATCHER), ("redefiner", REDEFINER), ("forger", FORGER)):
+        submit(student, BLANK_ATTACKS, insert_cell(blank02, code, before=2), 0.0)
+    # the reference answers with graded cells added, renamed and changed: exactly the reference's score
+    submit("extra_cells", BLANK_ATTACKS, as_extra_graded_cells(filled[BLANK_ATTACKS][2]),
+           sum(worth[BLANK_ATTACKS].values()))
 
-    submit("endless_loop", TARGET, fill(blank, {**reference, "ex1_answer": "while True:\n    pass"}),
-           total - reviews_chain)
-    submit("kernel_crash", TARGET, fill(blank, {**reference, "ex4_answer": "import os\nos._exit(1)"}),
-           reviews_chain)
-    submit("exception", TARGET, fill(blank, {**reference, "ex5_answer": "raise ValueError('not done')"}),
-           total - news_chain)
+    blank, reference, full = filled[QUIZ]
+    quiz = worth[QUIZ]
+    total = sum(quiz.values())
+    part = {name: quiz[name] for name in quiz}
+    submit("endless_loop", QUIZ, fill(blank, {**reference, "part1_answer": "while True:\n    pass"}),
+           total - part["part1_answer"])
+    submit("kernel_crash", QUIZ, fill(blank, {**reference, "part3_answer": "import os\nos._exit(1)"}),
+           part["part1_answer"] + part["part2_answer"])
+    submit("exception", QUIZ, fill(blank, {**reference, "part2_answer": "raise ValueError('not done')"}),
+           total - part["part2_answer"])
     no_tests = nbformat.from_dict(json.loads(nbformat.writes(full)))
     no_tests.cells = [c for c in no_tests.cells if not (c.metadata.get("nbgrader", {}).get("grade")
                                                          and not c.metadata["nbgrader"].get("solution"))]
-    submit("deleted_tests", TARGET, no_tests, total)
+    submit("deleted_tests", QUIZ, no_tests, total)
     edited = nbformat.from_dict(json.loads(nbformat.writes(full)))
     for cell in edited.cells:
-        if grade_id(cell) == "ex4_tests":
+        if grade_id(cell) == "part4_tests":
             cell.source = "pass  # these tests are fine"
-        if grade_id(cell) == "ex1_tests":
+        if grade_id(cell) == "part1_tests":
             cell.metadata["nbgrader"]["points"] = 100
-    submit("edited_tests", TARGET, edited, total)
-    submit("invalid_json", TARGET, '{"cells": [ this is not a notebook', 0.0)
-    submit("wrong_name", TARGET, full, 0.0, name=f"{TARGET}_final.ipynb")
-    submit("huge_output", TARGET, insert_cell(full, "print('x' * 30_000_000)"), total)
-    submit("snooper", TARGET, insert_cell(full, SNOOP), total)
-    submit("grade_writer", TARGET, insert_cell(full, WRITE_GRADES), total)
-    submit("network", TARGET, insert_cell(full, NETWORK), total)
-    submit("redefiner", TARGET, insert_cell(blank, REDEFINE, before=2), 0.0)
+    submit("edited_tests", QUIZ, edited, total)
+    submit("invalid_json", QUIZ, '{"cells": [ this is not a notebook', 0.0)
+    submit("wrong_name", QUIZ, full, 0.0, name=f"{QUIZ}_final.ipynb")
+    submit("huge_output", QUIZ, insert_cell(full, "print('x' * 30_000_000)"), total)
+    submit("snooper", QUIZ, insert_cell(full, SNOOP), total)
+    submit("grade_writer", QUIZ, insert_cell(full, WRITE_GRADES), total)
+    submit("network", QUIZ, insert_cell(full, NETWORK), total)
+    # an answer of 80 MB of text (that would be right once normalised): more than the grader reads
+    oversized = dict(reference, part1_answer=reference["part1_answer"].replace(
+        "'processing_class'", "'processing_class' + ' ' * 80_000_000"))
+    assert oversized != reference, "the quiz's reference changed: update the oversized student"
+    submit("oversized", QUIZ, fill(blank, oversized), total - part["part1_answer"])
+    corrupted = insert_cell(full, CORRUPTER, before=len(full.cells))
+    submit("corrupter", QUIZ, corrupted, part["part5_answer"])
+    same_letter = {name: _same_letter(code, forms) for name, code in reference.items()
+                   for forms in [_quiz_forms(QUIZ).get(name.replace("_answer", "_tests"), {})]}
+    choice_free = sum(quiz[name] for name in quiz
+                      if not any(f.startswith(("single", "multiple"))
+                                 for f in _quiz_forms(QUIZ).get(name.replace("_answer", "_tests"), {}).values()))
+    submit("same_letter", QUIZ, fill(blank, same_letter), choice_free)
 
     trainer = "01_trainer_api"
-    blank01 = nbformat.read(str(student_notebook(trainer)), as_version=4)
-    reference01 = reference_answers(nbformat.read(str(source_notebook(trainer)), as_version=4))
-    worth01 = points(blank01)
+    blank01, reference01, _ = filled[trainer]
     # trains on 16 reviews only, then reports a made-up test accuracy
     barely = reference01["ex6_answer"].replace('train_dataset=tokenized["train"],',
                                                'train_dataset=tokenized["train"].select(range(16)),')
     assert barely != reference01["ex6_answer"], "the lesson 01 reference changed: update the hard_coded student"
     faked = dict(reference01, ex6_answer=barely + '\ntest_metrics = {"test_accuracy": 0.99}')
-    submit("hard_coded", trainer, fill(blank01, faked), sum(worth01.values()) - worth01["ex6_answer"])
+    submit("hard_coded", trainer, fill(blank01, faked), sum(worth[trainer].values()) - worth[trainer]["ex6_answer"])
 
     (folder / "expected.json").write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")
     return expected

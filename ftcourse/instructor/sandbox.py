@@ -99,6 +99,15 @@ def command(argv: list, workdir: Path, writable: list, readable: list = (), work
     return [*unshare_command(), "sh", "-c", script]
 
 
+def python_module(module: str, *args) -> list:
+    """The command line that runs `python -m module args` in isolated mode (no current folder, no
+    $PYTHONPATH on the path, so nothing a student left in the notebook's folder can shadow a module),
+    with this very copy of the course's package first on the path."""
+    bootstrap = (f"import runpy, sys; sys.path.insert(0, {str(ROOT)!r}); "
+                 f"runpy.run_module({module!r}, run_name='__main__', alter_sys=True)")
+    return [sys.executable, "-I", "-c", bootstrap, *map(str, args)]
+
+
 def kernel_env(settings=None) -> dict:
     """Environment of confined code: private caches in its own /tmp, no hub, and what the run's
     settings tell a kernel (its profile and torch threads)."""

@@ -43,7 +43,7 @@ def submissions(folder: Path, lessons: list) -> Path:
     return folder
 
 
-def test_verdicts(autograded: Path) -> dict:
+def verdicts_of(autograded: Path) -> dict:
     """grade_id -> the reason a test failed ('' when it passed), from an autograded notebook."""
     found = {}
     for cell in nbformat.read(str(autograded), as_version=4).cells:
@@ -69,7 +69,7 @@ def outcomes_of(workspace: Path, rows: list) -> list:
         if row.student not in ("reference", "blank"):
             continue
         autograded = workspace / "autograded" / row.student / row.assignment / f"{row.assignment}.ipynb"
-        verdicts = test_verdicts(autograded) if autograded.exists() else {}
+        verdicts = verdicts_of(autograded) if autograded.exists() else {}
         if row.student == "reference":
             problems = [f"test {t} failed: {why}" for t, why in verdicts.items() if why]
             if not verdicts:

@@ -23,7 +23,7 @@ class Runner:
         self.channel, child = pipes()
         folder = Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
-        argv = [sys.executable, "-I", "-m", "ftcourse.instructor.isolated", str(child[0]), str(child[1])]
+        argv = sandbox.python_module("ftcourse.instructor.isolated", *child)
         self.process = sandbox.spawn(argv, folder, settings, folder.with_suffix(".log"), pass_fds=child)
         for fd in child:
             _close(fd)
@@ -36,6 +36,8 @@ class Runner:
         except (TimeoutError, ChannelClosed, OSError):
             self.error = "running the answer cell on its own did not finish (it took too long or its process died)"
 
+    dead = False  # after a call that timed out or ended the process: the next call needs a new one
+
     def call(self, message: dict) -> dict:
         name = message.get("function")
         if self.error:
@@ -45,11 +47,12 @@ class Runner:
                                "kwargs": message.get("kwargs", {})})
             return self.channel.receive(timeout=self.timeout)
         except TimeoutError:
-            self.error = f"{name}(...) did not return within {self.timeout} s"
+            error = f"{name}(...) did not return within {self.timeout} s"
         except (ChannelClosed, OSError):
-            self.error = f"{name}(...) ended the process it ran in"
+            error = f"{name}(...) ended the process it ran in"
+        self.dead = True
         self.stop()
-        return {"ok": False, "error": self.error}
+        return {"ok": False, "error": error}
 
     def stop(self) -> None:
         _kill(self.process)
@@ -59,13 +62,13 @@ class Runner:
 def decide(tests: list, job: dict, workdir: Path, settings, scratch: Path) -> list:
     """One verdict per test of `tests` (dicts with id, variant, export, source, needs, answer)."""
     channel, child = pipes()
-    argv = [sys.executable, "-I", "-m", "ftcourse.instructor.trusted", str(child[0]), str(child[1])]
+    argv = sandbox.python_module("ftcourse.instructor.trusted", *child)
     log = Path(scratch) / "trusted.log"
     Path(scratch).mkdir(parents=True, exist_ok=True)
     process = sandbox.spawn(argv, workdir, settings, log, workdir_writable=False, pass_fds=child)
     for fd in child:
         _close(fd)
-    runners = {}
+    runners, retired = {}, []
     try:
         channel.send({**job, "tests": [{k: t[k] for k in ("id", "variant", "export", "source", "needs")}
                                        for t in tests]})
@@ -79,9 +82,11 @@ def decide(tests: list, job: dict, workdir: Path, settings, scratch: Path) -> li
             if message.get("op") == "call" and isinstance(message.get("test"), int) \
                     and 0 <= message["test"] < len(tests):
                 source = tests[message["test"]]["answer"]
-                if source not in runners:
+                if source not in runners or runners[source].dead:
+                    if source in runners:
+                        retired.append(runners[source])
                     runners[source] = Runner(source, job["assignment"], settings,
-                                             Path(scratch) / f"answer-{len(runners)}")
+                                             Path(scratch) / f"answer-{len(runners) + len(retired)}")
                 channel.send(runners[source].call(message))
             else:
                 break
@@ -89,6 +94,8 @@ def decide(tests: list, job: dict, workdir: Path, settings, scratch: Path) -> li
         pass
     finally:
         for runner in runners.values():
+            runner.stop()
+        for runner in retired:
             runner.stop()
         _kill(process)
         channel.close()

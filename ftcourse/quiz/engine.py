@@ -136,6 +136,8 @@ def question_problems(raw, lesson: str) -> list:
 def _read(path: Path):
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise CourseError(f"{path} is not UTF-8 text ({err.reason} at byte {err.start}): save it as UTF-8") from None
     except yaml.YAMLError as err:
         raise CourseError(f"{path.name} is not valid YAML ({' '.join(str(err).split())}): fix the file") from None
 
@@ -148,10 +150,10 @@ def lesson_problems(path: Path, number: str) -> list:
     if not isinstance(data["questions"], list) or not data["questions"]:
         return [f"{path.name}: `questions` must be a non-empty list"]
     found = []
-    for number, raw in enumerate(data["questions"], 1):
-        name = raw.get("id", f"question {number}") if isinstance(raw, dict) else f"question {number}"
+    for index, raw in enumerate(data["questions"], 1):
+        name = raw.get("id", f"question {index}") if isinstance(raw, dict) else f"question {index}"
         found += [f"{path.name}: {name}: {problem}" for problem in question_problems(raw, number)]
-    ids = Counter(raw["id"] for raw in data["questions"] if isinstance(raw, dict) and "id" in raw)
+    ids = Counter(raw["id"] for raw in data["questions"] if isinstance(raw, dict) and isinstance(raw.get("id"), str))
     return found + [f"{path.name}: id {qid} is used {count} times" for qid, count in ids.items() if count > 1]
 
 
@@ -183,10 +185,18 @@ def load_lesson(path: Path, number: str, name: str) -> Lesson:
 def load_bank(root: Path = catalogue.ROOT) -> dict:
     """Lesson code -> Lesson, for every lesson of the catalogue that has practice questions, in course order.
 
-    Ids are unique across the bank: each is unique in its file and starts with its lesson's number.
+    Ids are unique across the bank: each is unique in its file and starts with its lesson's number,
+    and no two lessons with practice questions share a number.
     """
-    return {found.number: load_lesson(found.quiz_bank, found.number, found.name)
-            for found in catalogue.lessons(root) if found.quiz_bank.is_file()}
+    bank = {}
+    for found in catalogue.lessons(root):
+        if not found.quiz_bank.is_file():
+            continue
+        if found.number in bank:
+            raise CourseError(f"two lessons numbered {found.number} have practice questions, "
+                              f"{bank[found.number].name} and {found.name}: renumber one of them")
+        bank[found.number] = load_lesson(found.quiz_bank, found.number, found.name)
+    return bank
 
 
 def lesson(name) -> Lesson:

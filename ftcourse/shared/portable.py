@@ -18,6 +18,7 @@ by the grader). `load` runs in the grader and refuses links, special files, over
 malformed JSON with a one-line reason.
 """
 import base64
+import collections.abc
 import json
 import math
 import os
@@ -36,7 +37,7 @@ class Unportable(ValueError):
 
 def type_names(value) -> list:
     """Qualified names of the value's class and its bases, e.g. ['transformers.trainer.Trainer', ...]."""
-    return [f"{c.__module__}.{c.__qualname__}" for c in type(value).__mro__ if c is not object]
+    return [f"{c.__module__}.{c.__qualname__}" for c in type(value).__mro__]
 
 
 class Record:
@@ -96,8 +97,8 @@ def encode(value, depth: int = 0):
         return value
     if type(value) is float:
         return value if math.isfinite(value) else {"$t": "float", "v": repr(value)}
-    if isinstance(value, str):  # str subclasses, e.g. enum members: their text
-        return str(value)
+    if isinstance(value, str):  # str subclasses, e.g. enum members: their text (str() gives 'Enum.MEMBER')
+        return str.__str__(value)
     if isinstance(value, (list, tuple, set, frozenset)):
         items = list(value)
         if isinstance(value, (set, frozenset)):
@@ -111,6 +112,8 @@ def encode(value, depth: int = 0):
         if all(type(k) is str for k in value) and "$t" not in value:
             return {k: encode(v, depth + 1) for k, v in value.items()}
         return {"$t": "dict", "v": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+    if isinstance(value, collections.abc.Mapping):  # e.g. a tokenizer's output (BatchEncoding, a UserDict)
+        return encode(dict(value.items()), depth)
     if isinstance(value, os.PathLike):
         return {"$t": "path", "v": os.fspath(value)}
     if isinstance(value, bytes):
@@ -206,12 +209,16 @@ def _decode_numpy(data):
         raise Unportable(f"bad NumPy type in exported data ({err})") from None
     if dtype.kind not in "biufU":
         raise Unportable(f"NumPy type {dtype} is not allowed in exported data")
-    if data["$t"] == "np":
-        return dtype.type(_float(data.get("v")))
-    shape, flat = data.get("shape"), data.get("v")
-    if not isinstance(shape, list) or not isinstance(flat, list) or math.prod(shape) != len(flat):
-        raise Unportable("an exported array whose shape does not match its values")
-    return np.array([_float(x) for x in flat], dtype=dtype).reshape(shape)
+    convert = _float if dtype.kind == "f" else (lambda x: x)
+    try:
+        if data["$t"] == "np":
+            return dtype.type(convert(data.get("v")))
+        shape, flat = data.get("shape"), data.get("v")
+        if not isinstance(shape, list) or not isinstance(flat, list) or math.prod(shape) != len(flat):
+            raise Unportable("an exported array whose shape does not match its values")
+        return np.array([convert(x) for x in flat], dtype=dtype).reshape(shape)
+    except (TypeError, ValueError, OverflowError) as err:
+        raise Unportable(f"an exported NumPy value could not be read ({type(err).__name__})") from None
 
 
 # --- rich values: the kernel side ---------------------------------------------------------------------

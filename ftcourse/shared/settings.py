@@ -38,12 +38,15 @@ class RunSettings:
         "help": "run student code and the trusted checks in Linux namespaces (no network, no course files)"})
     workspace: str = field(default=str(ROOT / "autograder"), metadata={
         "help": "folder of the gradebook, submissions, autograded notebooks, feedback and grades.csv"})
-    variants: bool = field(default=False, metadata={
-        "help": "instructor check of the tests: also run each exercise's reference variants and mutants "
-                "(solutions/<lesson>/instructor/variants.yaml); never for real submissions"})
+    variants: str = field(default="", metadata={
+        "help": "instructor check of the tests: the student (e.g. 'reference') whose submissions also try "
+                "each exercise's variants and mutants (solutions/<lesson>/instructor/variants.yaml); "
+                "empty for real grading"})
 
     def __post_init__(self):
         profiles.get(self.profile)  # unknown profile: CourseError naming the valid ones
+        if not isinstance(self.variants, str):
+            raise CourseError(f"variants={self.variants!r} must name a student (or be empty)")
         for name in ("cell_timeout", "threads"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < (1 if name == "threads" else 0):
@@ -51,14 +54,14 @@ class RunSettings:
 
     @classmethod
     def resolve(cls, profile=None, cell_timeout=None, threads=None, sandbox=True, workspace=None,
-                variants=False) -> "RunSettings":
+                variants="") -> "RunSettings":
         """Command-line options (None: not given) -> settings. The profile comes from the option, else
         $FTCOURSE_PROFILE, else `ci`; the cell limit from the option, else the profile's."""
         name = profile or os.environ.get(profiles.ENV_PROFILE) or GRADING_PROFILE
         chosen = profiles.get(name)
         return cls(profile=chosen.name, cell_timeout=int(cell_timeout or chosen.cell_timeout),
                    threads=1 if threads is None else threads, sandbox=bool(sandbox),
-                   workspace=str(Path(workspace or ROOT / "autograder").resolve()), variants=bool(variants))
+                   workspace=str(Path(workspace or ROOT / "autograder").resolve()), variants=variants or "")
 
     @property
     def profile_settings(self) -> profiles.Profile:

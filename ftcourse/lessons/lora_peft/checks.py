@@ -4,8 +4,11 @@ A LoRA adapter saved with `save_pretrained` is a folder with `adapter_config.jso
 `adapter_model.safetensors`. For a sequence classifier the file holds the LoRA matrices
 (`...lora_A.weight`, `...lora_B.weight`) and the trained classifier head (peft puts it in
 `modules_to_save`); any other tensor would mean that part of the base model was trained and saved.
-These helpers read the adapter and the pristine base weights from disk, so the tests and the
-grader's outcome check (`ftcourse.instructor.outcomes.lora_adapter`) do not trust notebook variables.
+These helpers read the adapter and the pristine base weights from disk, and recompute what the
+hidden tests compare with (counts from peft on the `meta` device, predictions and logits computed
+here, accuracy on the held-out grading rows), so that the tests do not trust notebook variables.
+Names that both a locked cell of the lesson and a test need (the run folders, the probe texts, the
+LoRA learning rate) are defined here once.
 """
 from pathlib import Path
 
@@ -16,6 +19,24 @@ CONFIG_FILE = "adapter_config.json"
 BASE_WEIGHTS = "model.safetensors"
 HEAD = "classifier"  # the head of BertForSequenceClassification
 MAX_ADAPTER_SHARE = 0.05  # an adapter file must be smaller than 5% of the base model's weights file
+
+RUN_DIR = "runs/03_lora_peft"
+ADAPTER_DIR = f"{RUN_DIR}/adapter"  # exercise 4 saves the adapter here
+PROBE_SIZE = 64  # validation reviews whose predictions exercises 5 and 6 compare
+ACCURACY_MARGIN = 0.05  # a trained adapter must beat the untrained model (or the majority class) by this much
+LAYER_LINEARS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
+EXERCISE_CONFIG = {"task_type": "SEQ_CLS", "r": 8, "lora_alpha": 16, "lora_dropout": 0.1,
+                   "target_modules": {"query", "value"}, "bias": "none"}  # the LoraConfig of exercise 1
+
+
+def rank_dir(r: int) -> str:
+    """The folder of the rank-`r` adapter of section 9's table."""
+    return f"{RUN_DIR}/rank_{r}"
+
+
+def lora_learning_rate(profile) -> float:
+    """The lesson's LoRA learning rate: 2e-3, or 20 times the profile's full fine-tuning rate if larger."""
+    return max(2e-3, 20 * profile.learning_rate)
 
 
 def base_dir() -> Path:
@@ -127,14 +148,202 @@ def adapter_config(adapter_dir) -> dict:
     return json.loads((Path(adapter_dir) / CONFIG_FILE).read_text())
 
 
-def peft_trainable_count(model_config, r: int, target_modules) -> int:
-    """The trainable parameters peft reports for a SEQ_CLS LoRA model of `model_config` (a transformers
-    config), counted on the `meta` device: shapes only, no weights loaded or allocated."""
+def meta_lora_model(model_config, **lora_options):
+    """A SEQ_CLS LoRA model of `model_config` (a transformers config) on the `meta` device: shapes
+    only, no weights loaded or allocated."""
     import torch
     from peft import LoraConfig, TaskType, get_peft_model
     from transformers import AutoModelForSequenceClassification
 
     with quiet(), torch.device("meta"):
         skeleton = AutoModelForSequenceClassification.from_config(model_config)
-        wrapped = get_peft_model(skeleton, LoraConfig(task_type=TaskType.SEQ_CLS, r=r, target_modules=target_modules))
-    return wrapped.get_nb_trainable_parameters()[0]
+        return get_peft_model(skeleton, LoraConfig(task_type=TaskType.SEQ_CLS, **lora_options))
+
+
+def peft_trainable_count(model_config, r: int, target_modules, **lora_options) -> int:
+    """The trainable parameters peft reports for a SEQ_CLS LoRA model of `model_config` (a transformers
+    config), counted on the `meta` device."""
+    return meta_lora_model(model_config, r=r, target_modules=target_modules, **lora_options) \
+        .get_nb_trainable_parameters()[0]
+
+
+def base_parameter_count(model_config) -> int:
+    """The parameters of the plain sequence classifier of `model_config`, counted on the `meta` device."""
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    with quiet(), torch.device("meta"):
+        return sum(p.numel() for p in AutoModelForSequenceClassification.from_config(model_config).parameters())
+
+
+def layer_shapes(model_config, target_modules) -> list:
+    """(in_features, out_features) of each Linear of layer 0 that peft adapts for `target_modules`."""
+    from peft.tuners.lora import LoraLayer
+
+    wrapped = meta_lora_model(model_config, r=1, target_modules=list(target_modules))
+    return [(m.in_features, m.out_features) for name, m in wrapped.named_modules()
+            if isinstance(m, LoraLayer) and ".layer.0." in name]
+
+
+def unseen_bert_config(rng):
+    """A small BERT architecture nobody saw in advance: width, depth, feed-forward size and label count
+    drawn from `rng` (a NumPy generator)."""
+    from transformers import BertConfig
+
+    heads = int(rng.integers(1, 5))
+    hidden = heads * int(rng.choice([16, 32, 48]))
+    return BertConfig(hidden_size=hidden, num_attention_heads=heads, num_hidden_layers=int(rng.integers(1, 5)),
+                      intermediate_size=hidden * int(rng.choice([2, 3, 4])), num_labels=int(rng.integers(2, 7)),
+                      vocab_size=128, max_position_embeddings=64)
+
+
+def unseen_targets(rng) -> list:
+    """One to three of the Linear modules of a BERT layer, drawn from `rng`."""
+    count = int(rng.integers(1, 4))
+    return sorted(str(t) for t in rng.choice(LAYER_LINEARS, size=count, replace=False))
+
+
+def config_fields(config) -> dict:
+    """The fields of a LoraConfig (or of its exported record) as plain values: enums as their text,
+    target_modules as a set when it is a list."""
+    fields = dict(config.to_dict())
+    for key, value in fields.items():
+        if isinstance(value, str):
+            fields[key] = str.__str__(value)
+    if isinstance(fields.get("target_modules"), (list, tuple, set, frozenset)):
+        fields["target_modules"] = set(fields["target_modules"])
+    return fields
+
+
+def default_fields() -> dict:
+    from peft import LoraConfig
+
+    return config_fields(LoraConfig())
+
+
+def config_differences(config, wanted: dict) -> list:
+    """The fields of `config` (a LoraConfig or its record) that differ from `wanted`, and from
+    LoraConfig's defaults for the fields `wanted` does not name (a few bookkeeping fields aside)."""
+    ignore = {"peft_type", "auto_mapping", "peft_version", "base_model_name_or_path", "revision", "inference_mode",
+              "modules_to_save", "megatron_core"}
+    found, defaults = config_fields(config), default_fields()
+    differ = []
+    for key, default in defaults.items():
+        if key in ignore:
+            continue
+        target = wanted.get(key, default)
+        value = found.get(key, "<missing>")
+        if isinstance(target, float) and isinstance(value, (int, float)) and not isinstance(value, bool):
+            same = abs(value - target) < 1e-9
+        else:
+            same = value == target
+        if not same:
+            differ.append(key)
+    return differ
+
+
+def probe_texts(profile) -> list:
+    """The validation reviews whose predictions exercises 5 and 6 compare (the first PROBE_SIZE)."""
+    from ...shared.data import load_sentiment
+
+    with quiet():
+        return list(load_sentiment(profile)["validation"]["text"][:PROBE_SIZE])
+
+
+def course_tokenizer(course):
+    from transformers import AutoTokenizer
+
+    with quiet():
+        return AutoTokenizer.from_pretrained(course.model_dir)
+
+
+def training_steps(profile) -> int:
+    """The optimizer steps of a run over the profile's training split with its batch size and epochs."""
+    import math
+
+    from ...shared.data import load_sentiment
+
+    with quiet():
+        rows = len(load_sentiment(profile)["train"])
+    return math.ceil(rows / profile.train_batch_size) * profile.epochs
+
+
+def logits(model, tokenizer, texts, max_length: int, batch_size: int = 32):
+    """Logits of `model` for `texts` in fixed batches, as float32 on the CPU."""
+    import torch
+
+    model.eval()
+    device = next(model.parameters()).device
+    out = []
+    with torch.no_grad(), quiet():
+        for start in range(0, len(texts), batch_size):
+            batch = tokenizer(list(texts[start:start + batch_size]), padding=True, truncation=True,
+                              max_length=max_length, return_tensors="pt").to(device)
+            out.append(model(**batch).logits.float().cpu())
+    return torch.cat(out)
+
+
+def adapter_mismatches(peft_model, adapter_name: str, adapter_dir) -> list:
+    """Names of the tensors of the adapter file in `adapter_dir` that the adapter `adapter_name` of
+    `peft_model` does not hold with exactly the same values (missing ones included)."""
+    import torch
+    from peft import get_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    held = get_peft_model_state_dict(peft_model, adapter_name=adapter_name)
+    saved = load_file(str(Path(adapter_dir) / ADAPTER_FILE))
+    wrong = [name for name, tensor in saved.items()
+             if name not in held or held[name].shape != tensor.shape
+             or not torch.equal(held[name].detach().cpu().to(tensor.dtype), tensor)]
+    return sorted(wrong + [name for name in held if name not in saved])
+
+
+def merge_mismatches(peft_model, merged_model, atol: float = 1e-5) -> list:
+    """Names of the adapted weights of `peft_model` (its active adapter) whose counterpart in
+    `merged_model` is not the base weight plus (lora_alpha / r) * B @ A, and of the head if it is
+    not the trained head."""
+    import torch
+    from peft.tuners.lora import LoraLayer
+
+    adapter = peft_model.active_adapter
+    merged = dict(merged_model.named_parameters())
+    wrong = []
+    with torch.no_grad():
+        for name, module in peft_model.get_base_model().named_modules():
+            if not isinstance(module, LoraLayer) or adapter not in module.lora_A:
+                continue
+            delta = module.lora_B[adapter].weight @ module.lora_A[adapter].weight * module.scaling[adapter]
+            expected = (module.base_layer.weight + delta).detach().cpu().float()
+            found = merged.get(f"{name}.weight")
+            if found is None or found.shape != expected.shape or \
+                    not torch.allclose(found.detach().cpu().float(), expected, atol=atol):
+                wrong.append(name)
+        head = peft_model.get_base_model().classifier
+        trained_head = head.modules_to_save[adapter] if hasattr(head, "modules_to_save") else head
+        for key in ("weight", "bias"):
+            found = merged.get(f"{HEAD}.{key}")
+            if found is None or not torch.equal(found.detach().cpu(), getattr(trained_head, key).detach().cpu()):
+                wrong.append(f"{HEAD}.{key}")
+    return wrong
+
+
+def untrained_accuracy(dataset, profile) -> float:
+    """Accuracy of the pretrained encoder with a new, untrained head (what a LoRA model computes
+    before training, since B starts at zero), the head seeded with the profile's seed in a forked
+    random state."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    with quiet(), torch.random.fork_rng(devices=[]):
+        torch.manual_seed(profile.seed)
+        model = AutoModelForSequenceClassification.from_pretrained(str(base_dir()), num_labels=2)
+        tokenizer = AutoTokenizer.from_pretrained(str(base_dir()))
+    return accuracy(predict(model, tokenizer, dataset["text"], max_length=profile.max_length), dataset["label"])
+
+
+def majority_share(dataset) -> float:
+    """The accuracy of always predicting the most frequent label."""
+    from collections import Counter
+
+    labels = list(dataset["label"])
+    return max(Counter(labels).values()) / len(labels) if labels else 0.0

@@ -14,6 +14,8 @@ from ...student.checks import CheckFailed
 LETTERS = string.ascii_lowercase
 FORM = re.compile(r"^(single|multiple) a-([a-z])$|^(number|text)$")
 _IGNORED = str.maketrans({c: " " for c in string.punctuation.replace("_", "") + "“”‘’«»`"})
+# Commas only as thousands separators ("1,234"): "0,5" or "12,34" are refused, not read as 5 or 1234.
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 
 
 def _letter(value, last: str):
@@ -28,7 +30,11 @@ def _number(value):
     if isinstance(value, numbers.Real):
         return float(value)
     if isinstance(value, str):
-        cleaned = value.strip().replace(",", "").replace("_", "").replace(" ", "")
+        cleaned = value.strip().replace("_", "").replace(" ", "")
+        if "," in cleaned:
+            if not _THOUSANDS.match(cleaned):
+                return None
+            cleaned = cleaned.replace(",", "")
         try:
             return float(cleaned)
         except ValueError:

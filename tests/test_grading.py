@@ -22,7 +22,9 @@ HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 def test_filled_answers_are_valid_python():
     from ftcourse.instructor.cells import python_source
 
-    for notebook in FOLDER.glob("reference/*.ipynb"):
+    notebooks = sorted(FOLDER.glob("reference/*.ipynb"))
+    assert [p.stem for p in notebooks] == names()
+    for notebook in notebooks:
         for cell in nbformat.read(str(notebook), 4).cells:
             if cell.cell_type == "code":
                 compile(python_source(cell.source), str(notebook), "exec")

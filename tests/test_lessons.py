@@ -71,7 +71,9 @@ def test_committed_student_version_is_generated_from_its_source(lesson, tmp_path
 def test_saved_widget_outputs_can_be_drawn_again(folder):
     """JupyterLab draws a saved widget output from the notebook's widget state; without it, a
     reopened notebook shows "Error displaying widget: model not found"."""
-    for path in sorted((ROOT / folder).glob("*/*.ipynb")):
+    paths = sorted((ROOT / folder).glob("*/*.ipynb"))
+    assert [p.stem for p in paths] == LESSONS
+    for path in paths:
         notebook = read(path)
         state = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
         views = [o.data["application/vnd.jupyter.widget-view+json"]["model_id"] for c in code_cells(notebook)
@@ -82,6 +84,7 @@ def test_saved_widget_outputs_can_be_drawn_again(folder):
 
 def test_lesson_code_uses_no_removed_arguments():
     paths = sorted(ROOT.glob("solutions/*/*.ipynb")) + sorted(ROOT.glob("notebooks/*/*.ipynb"))
+    assert len(paths) == 2 * len(LESSONS)
     uses = {str(p.relative_to(ROOT)): found for p in paths
             for found in [[u for c in code_cells(read(p)) for u in removed_api_uses(c.source)]] if found}
     assert uses == {}

@@ -9,9 +9,7 @@ from pathlib import Path
 from ...shared import scoring
 from ...student import checks
 
-RUN_DIR = Path("runs") / "01_trainer_api"  # relative to the notebook's folder, as the lesson writes it
-CHECKPOINT_DIR = RUN_DIR / "checkpoints"
-SAVED_DIR = RUN_DIR / "model"
+CHECKPOINT_DIR = Path("runs") / "01_trainer_api" / "checkpoints"  # the lesson's checkpoint_dir, relative to it
 MARGIN = 0.10  # how far a fine-tune must beat the untrained model (and the majority guess) on held-out rows
 
 
@@ -44,6 +42,26 @@ def predictions(model, tokenizer, dataset, max_length: int, batch_size: int = 64
     with checks.quiet():
         return checks.predict(model, tokenizer, list(dataset["text"]), max_length=max_length,
                               batch_size=batch_size)
+
+
+def predictions_and_loss(model, tokenizer, dataset, max_length: int, batch_size: int = 64) -> tuple:
+    """Predicted class ids for `dataset` and the mean cross-entropy of its labels (what
+    `trainer.evaluate` reports as the loss), computed here in batches padded as the collator pads them."""
+    import torch
+
+    model.eval()
+    device = next(model.parameters()).device
+    texts, labels = list(dataset["text"]), list(dataset["label"])
+    predicted, total = [], 0.0
+    with torch.no_grad(), checks.quiet():
+        for start in range(0, len(texts), batch_size):
+            batch = tokenizer(texts[start:start + batch_size], truncation=True, max_length=max_length, padding=True,
+                              return_tensors="pt").to(device)
+            logits = model(**batch).logits.float()
+            target = torch.tensor(labels[start:start + batch_size], device=logits.device)
+            total += torch.nn.functional.cross_entropy(logits, target, reduction="sum").item()
+            predicted += logits.argmax(-1).tolist()
+    return predicted, total / len(texts) if texts else 0.0
 
 
 def accuracy(predicted, dataset) -> float:

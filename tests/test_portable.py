@@ -169,3 +169,11 @@ def test_the_kernel_side_export_records_what_is_missing_and_what_fails(tmp_path,
     assert meta["records"]["gone"] == {"kind": "missing", "error": "gone was not defined when the test ran"}
     assert meta["missing_files"] == ["runs/absent"]
     assert (tmp_path / ".ftcourse" / "exports" / "t1" / "files" / "runs" / "saved.txt").read_text() == "saved"
+
+
+def test_an_attribute_that_cannot_be_read_back_says_why(tmp_path):
+    loader = portable.Loader(tmp_path, {"trainer": {"kind": "record", "types": ["transformers.trainer.Trainer"],
+                                                    "attrs": {"model": {"kind": "model", "path": "../x"}}}})
+    trainer = loader.value("trainer")
+    with pytest.raises(portable.Unportable, match="the model of the exported Trainer could not be read back"):
+        trainer.model

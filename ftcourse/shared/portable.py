@@ -51,6 +51,9 @@ class Record:
     def __getattr__(self, name):
         attrs = self.__dict__["_attrs"]
         if name in attrs:
+            if isinstance(attrs[name], Unreadable):
+                raise Unportable(f"the {name} of the exported {short_type(self)} could not be read back: "
+                                 f"{attrs[name].reason}")
             return attrs[name]
         raise AttributeError(f"the exported {short_type(self)} has no attribute {name!r}")
 
@@ -62,6 +65,13 @@ class Record:
 
     def __repr__(self):
         return f"<exported {short_type(self)}>"
+
+
+class Unreadable:
+    """An attribute of a record that was exported but could not be read back, and why."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
 
 
 class Opaque(Record):
@@ -422,8 +432,8 @@ class Loader:
             for key, sub in attrs.items():
                 try:
                     loaded[key] = self.load(sub, f"{name}.{key}")
-                except Unportable:
-                    continue
+                except Unportable as err:
+                    loaded[key] = Unreadable(str(err))
             return Record(record.get("types", []), loaded)
         if kind in ("dataset", "tokenizer", "model"):
             path = self._path(record, name)

@@ -73,7 +73,9 @@ def page():
 
 
 def open_notebook(page, server, path):
-    page.goto(server.page(path))
+    # `reset`: a fresh workspace, so the page shows this notebook alone, not tabs restored from before
+    # (the student version and the solved copy have the same cells, and waits would see the wrong one)
+    page.goto(server.page(path) + "&reset")
     cells = len(nbformat.read(str(student_notebook(LESSON)), as_version=4).cells)  # every cell attached
     page.wait_for_function(f"() => document.querySelectorAll('{PANEL} .jp-Cell').length >= {cells}", timeout=120_000)
     page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']",
@@ -110,6 +112,7 @@ def test_a_student_works_through_lesson_01_in_jupyterlab(course_lab, page):
     notebook = page.locator(f"{PANEL} .jp-Notebook")
     last_prompt = notebook.locator(".jp-CodeCell .jp-InputPrompt").last.inner_text()
     if not re.search(r"\[\d+\]", last_prompt):  # stopped early: show the error
+        page.screenshot(path=str(SHOTS / "3-run-all-stopped.png"), full_page=True)
         errors = [t for t in notebook.locator("[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
                   if "Error" in t]
         pytest.fail(f"Run All stopped before the last cell: {errors[-1][-1500:] if errors else 'no error shown'}")

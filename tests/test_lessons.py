@@ -47,13 +47,13 @@ def test_tests_read_only_student_answers_and_never_shadow_them(lesson):
     course/profile and the names answer cells define, never a locked cell's name (which the
     student's kernel could have changed), and must not rebind an answer's name itself."""
     cells = read(lesson.source).cells
-    answered = set().union(*(kind.bound_names(c.source) for c in cells if kind.is_answer(c)))
-    for cell in (c for c in cells if kind.is_test(c)):
+    answered = set().union(*(kind.defined_names(c.source) for c in cells if kind.is_answer(c)))
+    for index, cell in ((i, c) for i, c in enumerate(cells) if kind.is_test(c)):
         needs = set(kind.needs(cell.source))
         assert needs <= answered, f"{kind.grade_id(cell)} reads names no answer defines: {sorted(needs - answered)}"
-        imported = {name for line in cell.source.splitlines() if line.startswith(("import ", "from "))
-                    for name in kind.bound_names(line)}
-        assert not imported & answered, f"{kind.grade_id(cell)} imports over answer names {sorted(imported & answered)}"
+        own = kind.defined_names(kind.answer_before(cells, index).source)
+        shadowed = kind.bound_names(cell.source) & own
+        assert not shadowed, f"{kind.grade_id(cell)} binds its answer's names itself: {sorted(shadowed)}"
         assert kind.answer_before(cells, cells.index(cell)) is not None
 
 
@@ -141,3 +141,11 @@ def test_wrong_answers_lose_points_and_correct_ones_keep_them(graded_class, less
     print(variants.format_report({lesson: summary}))
     assert summary["wrong"] >= 3 and summary["killed"] >= KILL_RATE * summary["wrong"], summary["survivors"]
     assert summary["kept"] == summary["correct"], summary["rejected"]
+
+
+def test_the_name_checks_see_what_they_should():
+    answer = "import numpy as np\nnews = load()\nfor split in splits:\n    rows[split] = 1\ndef f(x):\n    y = x\n"
+    assert kind.defined_names(answer) == {"news", "f"}
+    test = "from ftcourse.shared import news\ncheck(news, f, helper_from_a_locked_cell)"
+    assert kind.bound_names(test) & kind.defined_names(answer) == {"news"}
+    assert kind.needs(test) == ["check", "f", "helper_from_a_locked_cell"]

@@ -58,6 +58,37 @@ def bound_names(source: str) -> set:
     return found
 
 
+def defined_names(source: str) -> set:
+    """The names a cell leaves defined for later cells: module-level assignments (loops and blocks
+    included, function bodies not), functions and classes; loop variables and imports left out."""
+    found = set()
+
+    def targets(node):
+        if isinstance(node, ast.Name):
+            found.add(node.id)
+        elif isinstance(node, (ast.Tuple, ast.List)):
+            for element in node.elts:
+                targets(element)
+        elif isinstance(node, ast.Starred):
+            targets(node.value)
+
+    def visit(statements):
+        for node in statements:
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    targets(target)
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+                targets(node.target)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                found.add(node.name)
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                    visit([n for n in getattr(node, field, []) if isinstance(n, ast.AST)])
+
+    visit(ast.parse(python_source(source)).body)
+    return found
+
+
 def free_names(source: str) -> set:
     """Names the code reads but never binds, builtins aside: what it takes from earlier cells."""
     tree = ast.parse(python_source(source))

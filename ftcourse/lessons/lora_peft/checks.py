@@ -12,7 +12,7 @@ LoRA learning rate) are defined here once.
 """
 from pathlib import Path
 
-from ...shared.scoring import accuracy, predict, quiet  # noqa: F401 - lesson 03's tests call lora_checks.quiet()
+from ...shared.scoring import accuracy, logits, predict, quiet  # noqa: F401 - lesson 03's tests call lora_checks.quiet()
 
 ADAPTER_FILE = "adapter_model.safetensors"
 CONFIG_FILE = "adapter_config.json"
@@ -266,21 +266,6 @@ def training_steps(profile) -> int:
     with quiet():
         rows = len(load_sentiment(profile)["train"])
     return math.ceil(rows / profile.train_batch_size) * profile.epochs
-
-
-def logits(model, tokenizer, texts, max_length: int, batch_size: int = 32):
-    """Logits of `model` for `texts` in fixed batches, as float32 on the CPU."""
-    import torch
-
-    model.eval()
-    device = next(model.parameters()).device
-    out = []
-    with torch.no_grad(), quiet():
-        for start in range(0, len(texts), batch_size):
-            batch = tokenizer(list(texts[start:start + batch_size]), padding=True, truncation=True,
-                              max_length=max_length, return_tensors="pt").to(device)
-            out.append(model(**batch).logits.float().cpu())
-    return torch.cat(out)
 
 
 def adapter_mismatches(peft_model, adapter_name: str, adapter_dir) -> list:

@@ -133,6 +133,9 @@ def _grade(source, settings, workers, assignments, scratch, log, Gradebook, Miss
     for (_, assignment), outcome in outcomes.items():
         timings[assignment] = max(timings.get(assignment, 0), outcome.get("seconds", 0))
     (workspace / "timings.json").write_text(json.dumps(timings, indent=1))
+    (workspace / "jobs.json").write_text(json.dumps(  # how long each job took: for planning the next run
+        [{"student": s, "assignment": a, "seconds": o.get("seconds"), "success": bool(o.get("success"))}
+         for (s, a), o in outcomes.items()], indent=1))
 
     for key, outcome in outcomes.items():
         student, assignment = key

@@ -127,7 +127,9 @@ def _grade(source, settings, workers, assignments, scratch, log, Gradebook, Miss
     install_kernelspec(scratch / "jupyter")
     env = {**os.environ, "JUPYTER_PATH": str(scratch / "jupyter")}
     timings = _timings(workspace)
-    jobs.sort(key=lambda key: -timings.get(key[1], 0))  # the longest first, so the pool finishes together
+    # the longest first, so the pool finishes together: the student who also tries every variant,
+    # then each assignment by the longest time it took before in this workspace
+    jobs.sort(key=lambda key: (key[0] != settings.variants, -timings.get(key[1], 0)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         outcomes = dict(zip(jobs, pool.map(lambda job: _autograde(job, scratch, env), jobs)))
     for (_, assignment), outcome in outcomes.items():

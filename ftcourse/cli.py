@@ -107,7 +107,8 @@ def cmd_mutants(args) -> int:
 
     lessons = [_lesson(n) for n in args.lessons] or None
     with tempfile.TemporaryDirectory(prefix="ftcourse-mutants-") as scratch:
-        outcomes = validate_all(run_settings(args, variants="reference"), names=lessons, keep=Path(scratch))
+        outcomes = validate_all(run_settings(args, variants="reference", slow_variants=True), names=lessons,
+                                keep=Path(scratch))
         summary = variants.report(variant_results(Path(scratch), lessons or [o.lesson for o in outcomes]))
     print(variants.format_report(summary))
     broken = [f"{o.lesson} {o.version}" for o in outcomes if not o.ok]

@@ -156,8 +156,8 @@ class SubstituteExports(Preprocessor):
                 tests[spec["id"]] = spec
                 tests_of.setdefault(spec["answer_id"], []).append(spec)
         settings = RunSettings.current()
-        tried = variant_file.load(lesson) if settings.variants and settings.variants == resources["nbgrader"]["student"] \
-            else []
+        tried = [v for v in variant_file.load(lesson) if settings.slow_variants or not v.slow] \
+            if settings.variants and settings.variants == resources["nbgrader"]["student"] else []
         student = _student_cells(lesson) if tried else {}
         plan, cells = [], []
         for cell in nb.cells:

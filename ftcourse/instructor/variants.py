@@ -2,7 +2,8 @@
 
 `solutions/<lesson>/instructor/variants.yaml` lists, per answer cell, answers written differently
 that are right (`correct: true`: its tests must keep every point) and plausible wrong answers
-(each with `why`: its tests must lose points):
+(each with `why`: its tests must lose points); `slow: true` marks one that costs a full fine-tune
+(`ftcourse mutants` tries it, the test suite's grading run leaves it out):
 
     ex5_answer:
       - id: filter-with-index
@@ -36,6 +37,7 @@ class Variant:
     correct: bool
     why: str
     code: str
+    slow: bool = False  # a full fine-tune: tried by `ftcourse mutants`, left out of the test suite's run
 
 
 def load(lesson: str) -> list:
@@ -57,7 +59,7 @@ def load(lesson: str) -> list:
                 raise CourseError(f"{path}: two variants of {answer} are called {entry['id']}")
             seen.add((answer, entry["id"]))
             found.append(Variant(answer, str(entry["id"]), bool(entry.get("correct")), str(entry.get("why", "")),
-                                 str(entry["code"]).rstrip("\n")))
+                                 str(entry["code"]).rstrip("\n"), bool(entry.get("slow"))))
     return found
 
 

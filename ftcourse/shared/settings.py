@@ -43,6 +43,10 @@ class RunSettings:
                 "each exercise's variants and mutants (solutions/<lesson>/instructor/variants.yaml); "
                 "empty for real grading"})
 
+    slow_variants: bool = field(default=False, metadata={
+        "help": "with variants: also the variants marked `slow: true` (each a full fine-tune); "
+                "`ftcourse mutants` tries them all, the test suite the rest"})
+
     def __post_init__(self):
         profiles.get(self.profile)  # unknown profile: CourseError naming the valid ones
         if not isinstance(self.variants, str):
@@ -54,14 +58,15 @@ class RunSettings:
 
     @classmethod
     def resolve(cls, profile=None, cell_timeout=None, threads=None, sandbox=True, workspace=None,
-                variants="") -> "RunSettings":
+                variants="", slow_variants=False) -> "RunSettings":
         """Command-line options (None: not given) -> settings. The profile comes from the option, else
         $FTCOURSE_PROFILE, else `ci`; the cell limit from the option, else the profile's."""
         name = profile or os.environ.get(profiles.ENV_PROFILE) or GRADING_PROFILE
         chosen = profiles.get(name)
         return cls(profile=chosen.name, cell_timeout=int(cell_timeout or chosen.cell_timeout),
                    threads=1 if threads is None else threads, sandbox=bool(sandbox),
-                   workspace=str(Path(workspace or ROOT / "autograder").resolve()), variants=variants or "")
+                   workspace=str(Path(workspace or ROOT / "autograder").resolve()), variants=variants or "",
+                   slow_variants=bool(slow_variants))
 
     @property
     def profile_settings(self) -> profiles.Profile:

@@ -47,7 +47,12 @@ def cmd_profile(args) -> int:
 def cmd_run(args) -> int:
     from .runner.lessons import run_course
 
-    results = run_course(args.profile, names=args.lessons or None, out_dir=args.output)
+    results = run_course(args.profile, names=[_lesson(n) for n in args.lessons] or None, out_dir=args.output)
+    if args.record:
+        from .runner.lessons import record
+        from .shared.profiles import select
+
+        print(f"recorded in {record(results, select(args.profile), args.record).with_suffix('.md')}")
     failed = [r["lesson"] for r in results if not r["ok"]]
     if failed:
         raise CourseError(f"lessons failed: {', '.join(failed)}: open their executed copies in {args.output}/ to see why")
@@ -177,6 +182,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("lessons", nargs="*", help="only these lessons (default: all)")
     run.add_argument("--profile", help="profile to use (default: $FTCOURSE_PROFILE or the hardware's)")
     run.add_argument("--output", default="runs/lessons", help="folder for the executed notebooks")
+    run.add_argument("--record", metavar="JSON", help="add the times and key results to this table of course runs "
+                                                      "(and its .md), e.g. benchmarks/results/<machine>-course.json")
     run.set_defaults(func=cmd_run)
 
     smoke = sub.add_parser("smoke", help="one quick fine-tune that checks the whole stack works")

@@ -50,6 +50,36 @@ def format_result(result: dict) -> str:
     return f"{result['lesson']:<22} {result['seconds']:>7.1f} s  {status:<8} {'; '.join(shown)}"
 
 
+def record(results: list, profile, path: Path) -> Path:
+    """Add this run's times and key results, under its profile, to a table of course runs: `path`
+    (JSON, every profile recorded so far) and the same with `.md` (Markdown), the file that lessons
+    cite for their run times."""
+    import datetime
+    import platform
+
+    path = Path(path)
+    runs = json.loads(path.read_text()) if path.exists() else {}
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    runs[profile.name] = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                          "machine": f"{cpu}, {len(os.sched_getaffinity(0))} cores",
+                          "lessons": [{k: r[k] for k in ("lesson", "ok", "seconds", "results")} for r in results]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(runs, indent=1) + "\n")
+    lines = ["# Course runs (`ftcourse run --record`)", "",
+             "Each lesson's solution notebook executed top to bottom in a fresh kernel, as `make course` does.", ""]
+    for name, run in runs.items():
+        lines += [f"## `{name}` profile", "", f"- machine: {run['machine']}", f"- date: {run['date']}", "",
+                  "| lesson | time | status | key results |", "|---|---|---|---|"]
+        for r in run["lessons"]:
+            shown = "; ".join(f"{x['name']} {x['value']:.3f}" if isinstance(x["value"], float) else f"{x['name']} {x['value']}"
+                              for x in r["results"])
+            lines.append(f"| {r['lesson']} | {r['seconds']:.0f} s | {'ok' if r['ok'] else 'FAILED'} | {shown} |")
+        lines.append("")
+    path.with_suffix(".md").write_text("\n".join(lines))
+    return path
+
+
 def run_course(profile_name=None, names=None, out_dir="runs/lessons", log=print) -> list:
     profile = profiles.select(profile_name)
     log(f"running {len(names or lessons())} lessons in the {profile.name} profile; executed copies in {out_dir}/")

@@ -37,3 +37,14 @@ def test_a_failing_lesson_is_reported_not_raised(tmp_path, lesson_at):
     result = runner.run_lesson("tiny", PROFILES["ci"], tmp_path / "runs")
     assert not result["ok"] and "broken lesson" in result["error"]
     assert "FAILED" in runner.format_result(result)
+
+
+def test_a_recorded_lesson_replaces_only_its_own_row(tmp_path):
+    def result(lesson, seconds):
+        return {"lesson": lesson, "ok": True, "seconds": seconds, "results": [{"name": "acc", "value": 0.5}]}
+
+    table = tmp_path / "course.json"
+    runner.record([result("01_a", 90.0), result("02_b", 14.0)], PROFILES["ci"], table)
+    runner.record([result("01_a", 95.0)], PROFILES["ci"], table)
+    rows = [line for line in table.with_suffix(".md").read_text().splitlines() if line.startswith("| 0")]
+    assert [row.split(" | ")[:2] for row in rows] == [["| 01_a", "95 s"], ["| 02_b", "14 s"]]

@@ -17,6 +17,11 @@ must be one of:
 
 `unsupported(source)` lists every other figure, with where it stands. The student version's text is
 checked against the source's outputs: nbgrader copies the Markdown, not the outputs.
+
+Run times are quoted from the table of course runs (`ftcourse run --record`, in
+`benchmarks/results/`), in a table row per profile: `| `ci` | about 45 seconds (source: ...) |`.
+`run_time_mismatches` holds each row to `spoken_time` of the recorded seconds, so a new recording
+shows which lesson texts to update.
 """
 import re
 
@@ -102,6 +107,20 @@ def unsupported(notebook, ran=None) -> list:
     return found
 
 
+LOCAL_SOURCE = re.compile(r"\]\(((?:\.\./|\./)?[\w/.-]+\.(?:md|json|ipynb|py))\)|\bsource: `([\w/.-]+\.(?:md|json|py))`")
+
+
+def missing_sources(notebook, root) -> list:
+    """The files of the repository at `root` that a notebook's Markdown cites as a source (a link
+    `[...](benchmarks/results/x.md)` or a note `(source: `x.md`)`) but that do not exist."""
+    from pathlib import Path
+
+    cited = {m.group(1) or m.group(2) for c in notebook.cells if c.cell_type == "markdown"
+             for m in LOCAL_SOURCE.finditer(c.source)}
+    return sorted(name for name in cited
+                  if not any((Path(root) / base / name).exists() for base in ("", "notebooks", "solutions")))
+
+
 def exempt_cells(notebook) -> list:
     """(cell number, reason) of the Markdown cells marked `<!-- figures: REASON -->`."""
     return [(n, m.group(1)) for n, c in enumerate(notebook.cells, 1) if c.cell_type == "markdown"
@@ -129,4 +148,31 @@ def wrong_points(notebook) -> list:
             if float(meta.get("points", 0)) != stated[1]:
                 found.append(f"{stated[0]}: the test cell {meta.get('grade_id')} gives {meta.get('points')}")
             stated = None
+    return found
+
+
+RUN_TIME_ROW = re.compile(r"^\|\s*`(\w+)`\s*\|\s*(about [^|(]*?|not measured yet)\s*(?:\(|\||:)", re.M)
+
+
+def spoken_time(seconds: float) -> str:
+    """How a lesson states a measured run time: to 5 seconds below 100 s, else to half a minute."""
+    if seconds < 100:
+        return f"about {max(5, round(seconds / 5) * 5)} seconds"
+    whole, half = divmod(round(seconds / 30), 2)
+    return f"about {whole}{'½' if half else ''} minutes"
+
+
+def run_time_mismatches(notebook, lesson: str, runs: dict) -> list:
+    """Run-time rows of `notebook` that differ from `spoken_time` of `lesson`'s time in `runs` (the
+    JSON that `ftcourse run --record` writes: profile -> {"lessons": [{"lesson", "seconds"}, ...]})."""
+    found = []
+    for cell in notebook.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for profile, stated in RUN_TIME_ROW.findall(cell.source):
+            row = next((r for r in runs.get(profile, {}).get("lessons", []) if r["lesson"] == lesson), None)
+            wanted = spoken_time(row["seconds"]) if row else "not measured yet"
+            if stated.strip() != wanted:
+                found.append(f"{lesson}, profile {profile}: the text says {stated.strip()!r}, the recorded run "
+                             f"{wanted!r}: update the lesson's run-time row")
     return found

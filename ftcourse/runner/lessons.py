@@ -53,7 +53,8 @@ def format_result(result: dict) -> str:
 def record(results: list, profile, path: Path) -> Path:
     """Add this run's times and key results, under its profile, to a table of course runs: `path`
     (JSON, every profile recorded so far) and the same with `.md` (Markdown), the file that lessons
-    cite for their run times."""
+    cite for their run times. A lesson run again replaces its own row (when the machine is the
+    same); the other lessons' rows stay, each with the date it was run."""
     import datetime
     import platform
 
@@ -61,20 +62,25 @@ def record(results: list, profile, path: Path) -> Path:
     runs = json.loads(path.read_text()) if path.exists() else {}
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
-    runs[profile.name] = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                          "machine": f"{cpu}, {len(os.sched_getaffinity(0))} cores",
-                          "lessons": [{k: r[k] for k in ("lesson", "ok", "seconds", "results")} for r in results]}
+    date = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    machine = f"{cpu}, {len(os.sched_getaffinity(0))} cores"
+    kept = {r["lesson"]: r for r in runs.get(profile.name, {}).get("lessons", [])
+            if runs[profile.name].get("machine") == machine}  # a lesson run again replaces its row
+    kept.update({r["lesson"]: {**{k: r[k] for k in ("lesson", "ok", "seconds", "results")}, "date": date}
+                 for r in results})
+    runs[profile.name] = {"date": date, "machine": machine, "lessons": [kept[name] for name in sorted(kept)]}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(runs, indent=1) + "\n")
     lines = ["# Course runs (`ftcourse run --record`)", "",
              "Each lesson's solution notebook executed top to bottom in a fresh kernel, as `make course` does.", ""]
     for name, run in runs.items():
-        lines += [f"## `{name}` profile", "", f"- machine: {run['machine']}", f"- date: {run['date']}", "",
-                  "| lesson | time | status | key results |", "|---|---|---|---|"]
+        lines += [f"## `{name}` profile", "", f"- machine: {run['machine']}", f"- last recorded: {run['date']}", "",
+                  "| lesson | time | status | key results | run on |", "|---|---|---|---|---|"]
         for r in run["lessons"]:
             shown = "; ".join(f"{x['name']} {x['value']:.3f}" if isinstance(x["value"], float) else f"{x['name']} {x['value']}"
                               for x in r["results"])
-            lines.append(f"| {r['lesson']} | {r['seconds']:.0f} s | {'ok' if r['ok'] else 'FAILED'} | {shown} |")
+            lines.append(f"| {r['lesson']} | {r['seconds']:.0f} s | {'ok' if r['ok'] else 'FAILED'} | {shown} "
+                         f"| {r.get('date', run['date'])} |")
         lines.append("")
     path.with_suffix(".md").write_text("\n".join(lines))
     return path

@@ -32,6 +32,12 @@ class Profile:
     min_accuracy: float  # sentiment test accuracy a graded fine-tune must reach
     seed: int = 42
 
+    @property
+    def lora_learning_rate(self) -> float:
+        """The learning rate of the LoRA fine-tunes (lessons 03 and 04): 2e-3, or 20 times the full
+        fine-tuning rate where that is larger (the `ci` profile's few steps need large ones)."""
+        return max(2e-3, 20 * self.learning_rate)
+
     def as_dict(self) -> dict:
         return asdict(self)
 

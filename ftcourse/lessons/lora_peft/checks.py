@@ -35,8 +35,8 @@ def rank_dir(r: int) -> str:
 
 
 def lora_learning_rate(profile) -> float:
-    """The lesson's LoRA learning rate: 2e-3, or 20 times the profile's full fine-tuning rate if larger."""
-    return max(2e-3, 20 * profile.learning_rate)
+    """The lesson's LoRA learning rate (`Profile.lora_learning_rate`, shared with lesson 04)."""
+    return profile.lora_learning_rate
 
 
 def base_dir() -> Path:

@@ -1,4 +1,8 @@
-"""The question bank: every file is valid, the content is complete, and the validator catches mistakes."""
+"""The question bank: every file is valid, the content is complete and balanced, and the validator catches
+mistakes."""
+import math
+from collections import Counter
+
 import pytest
 
 from ftcourse.quiz import engine
@@ -67,6 +71,20 @@ def test_every_right_answer_is_accepted():
             assert engine.check(q, response).status == "correct", q.id
 
 
+def test_listed_wrong_answers_are_judged_wrong_with_their_own_explanation():
+    listed = [q for q in engine.select() if q.wrong]
+    assert {q.lesson for q in listed} == {"01", "02", "03", "04"}
+    assert {q.type for q in listed} == {"numeric", "text"}
+    assert all(q.wrong for q in engine.select() if q.type in ("numeric", "text")), "every one lists some"
+    for q in listed:
+        for wrong, why in q.wrong:
+            result = engine.check(q, str(wrong))
+            assert result.status == "incorrect" and result.feedback[-1] == why, (q.id, wrong)
+            shown = "is not it: the answer is" if q.type == "numeric" else f"expected answer is `{q.answer[0]}`"
+            assert shown in result.feedback[0], "the right answer is shown too"
+    assert engine.check(engine.question("04-macro-f1"), "0.7").feedback[1:] == (), "0.7 is no listed mistake"
+
+
 def test_choice_feedback_differs_within_a_question():
     for q in engine.select():
         feedback = [c.feedback for c in q.choices]
@@ -95,6 +113,18 @@ def good_single():
     ({"type": "numeric", "answer": "3", "tolerance": 0}, ("choices",), "answer must be a number"),
     ({"type": "text", "answer": ["`'.'`"]}, ("choices",), "answer must be the accepted text"),
     ({"type": "open", "answer": ""}, ("choices",), "answer must be the model answer"),
+    ({"wrong": [{"answer": "a", "explanation": "x"}]}, (), "unknown key `wrong`"),  # choices have feedback
+    ({"type": "numeric", "answer": 3, "tolerance": 0, "wrong": [{"answer": 3.01, "explanation": "x"}]}, ("choices",),
+     "wrong answer 1 (3.01) is too close to the right one"),
+    ({"type": "numeric", "answer": 3, "tolerance": 0, "wrong": [{"answer": 4}]}, ("choices",),
+     "wrong answer 1 needs exactly `answer` and `explanation`"),
+    ({"type": "numeric", "answer": 3, "tolerance": 0, "wrong": [{"answer": "4", "explanation": "x"}]}, ("choices",),
+     "wrong answer 1 must be a number"),
+    ({"type": "text", "answer": ["test", "Test split"], "wrong": [{"answer": "test-split", "explanation": "x"}]},
+     ("choices",), "wrong answer 1 ('test-split') is one of the accepted answers"),
+    ({"type": "text", "answer": "a", "wrong": []}, ("choices",), "wrong must be a list of {answer, explanation}"),
+    ({"group": "Warm up"}, (), "group must be a name in lowercase letters, digits and dashes"),
+    ({"kind": "diagnosis"}, (), "kind must be one of recall, judgement, got 'diagnosis'"),
 ])
 def test_validator_names_the_problem(change, drop, problem):
     raw = {key: value for key, value in {**good_single(), **change}.items() if key not in drop}
@@ -160,3 +190,72 @@ def test_repeated_ids_and_lessons_are_refused(tmp_path):
     write_lesson(root / "ftcourse" / "lessons" / "b" / "quiz.yaml", {**good_single(), "id": "01-y"})
     with pytest.raises(CourseError, match="two lessons numbered 01 have practice questions, 01_a and 01_b"):
         engine.load_bank(root)
+
+
+# --- balance, groups and kinds -----------------------------------------------------------------------------
+
+SINGLE_CHOICE = [q for q in engine.select() if q.type == "single"]
+MULTIPLE_CHOICE = [q for q in engine.select() if q.type == "multiple"]
+
+
+def test_right_answers_are_spread_over_the_positions_as_stored():
+    assert {len(q.choices) for q in SINGLE_CHOICE} == {4}
+    stored = Counter(q.answer for q in SINGLE_CHOICE)
+    assert max(stored[p] for p in range(4)) - min(stored[p] for p in range(4)) <= 2, stored
+    first = sum(0 in q.answer for q in MULTIPLE_CHOICE)
+    assert first < len(MULTIPLE_CHOICE), "not every multiple-choice question has choice a right"
+
+
+def test_the_quiz_shows_right_answers_evenly_over_the_positions():
+    seeds = range(100)
+    shown = Counter(engine.choice_order(q, seed).index(q.answer) for q in SINGLE_CHOICE for seed in seeds)
+    expected = len(SINGLE_CHOICE) * len(seeds) / 4
+    spread = 4 * math.sqrt(expected * 3 / 4)  # four standard deviations of a fair shuffle
+    assert all(abs(shown[p] - expected) < spread for p in range(4)), shown
+    for q in MULTIPLE_CHOICE:
+        right = Counter(p for seed in seeds for p, i in enumerate(engine.choice_order(q, seed)) if i in q.answer)
+        share = len(q.answer) / len(q.choices)
+        assert all(abs(right[p] / len(seeds) - share) < 0.25 for p in range(len(q.choices))), (q.id, right)
+
+
+def test_the_right_answer_is_not_the_longest_choice_more_often_than_chance():
+    longest = sum(len(q.choices[q.answer].text) == max(len(c.text) for c in q.choices) for q in SINGLE_CHOICE)
+    chance = sum(1 / len(q.choices) for q in SINGLE_CHOICE)
+    noise = math.sqrt(sum(1 / len(q.choices) * (1 - 1 / len(q.choices)) for q in SINGLE_CHOICE))
+    assert longest <= chance + 2 * noise, f"the right answer is the longest in {longest} of {len(SINGLE_CHOICE)}"
+
+
+def test_grouped_questions_are_asked_together_in_the_bank_s_order():
+    groups = {}
+    for q in engine.select():
+        if q.group:
+            groups.setdefault((q.lesson, q.group), []).append(q.id)
+    assert groups == {("01", "warmup"): ["01-warmup-ratio", "01-warmup-count"],
+                      ("03", "lora-scaling"): ["03-scaling", "03-rslora"]}
+    for seed in range(40):
+        for (code, _), members in groups.items():
+            ids = [q.id for q in engine.Quiz(code, seed=seed).questions]
+            at = ids.index(members[0])
+            assert ids[at:at + len(members)] == members, (seed, ids)
+            some = [q.id for q in engine.Quiz(code, n=3, seed=seed).questions]
+            assert len(some) <= 3 and len({m in some for m in members}) == 1, "a group whole or not at all"
+    first = [q.id for q in engine.Quiz("03", seed=0, first={"03-rslora"}).questions]
+    assert first[:2] == ["03-scaling", "03-rslora"], "asking one first brings its group along"
+
+
+def test_a_group_needs_two_questions(tmp_path):
+    path = write_lesson(tmp_path / "a" / "quiz.yaml", {**good_single(), "group": "pair"})
+    assert engine.lesson_problems(path, "01") == ["quiz.yaml: group pair has one question: a group needs two or more"]
+    both = write_lesson(tmp_path / "b" / "quiz.yaml", {**good_single(), "group": "pair"},
+                        {**good_single(), "id": "01-y", "group": "pair"})
+    assert engine.lesson_problems(both, "01") == []
+
+
+@pytest.mark.parametrize("code", ["01", "02", "03", "04"])
+def test_each_lesson_has_twelve_judgement_questions(code):
+    """Diagnosis and judgement (reading a curve, choosing a setting or a metric, spotting leakage),
+    not only recall."""
+    judged = [q for q in engine.lesson(code).questions if q.kind == "judgement"]
+    assert len(judged) >= 12, [q.id for q in judged]
+    assert len({q.type for q in judged}) >= 2
+    assert len(judged) < len(engine.lesson(code).questions), "recall has its place too"

@@ -39,7 +39,8 @@ def test_multiple_choice_feedback_covers_picks_and_misses():
     result = engine.check(MULTIPLE, ["a", "c"])
     assert result.feedback[0].startswith("✓") and result.feedback[1].startswith("✗")
     assert "with or without" in result.feedback[1]
-    assert result.feedback[-1] == "You left out 2 right choices."
+    missing = "; ".join(f"**{MULTIPLE.choices[i].text}**" for i in sorted(MULTIPLE.answer - {0}))
+    assert result.feedback[-1] == f"You left out 2 right choices: {missing}", "the missing choices are named"
 
 
 @pytest.mark.parametrize("response", [114434, 114434.0, "114434", "114,434", " 114_434 "])
@@ -118,10 +119,12 @@ def test_unknown_lessons_and_questions_list_the_valid_ones():
         engine.lesson("07")
     with pytest.raises(CourseError, match=r"no quiz for lesson '05'"):  # the graded quiz has no practice questions
         engine.lesson("05")
+    last_03, last = engine.lesson("03").questions[-1].id, engine.select()[-1].id
     with pytest.raises(CourseError, match="no question '03-lora-r' in the quiz bank: use one of 03-rank-double, "
-                                          ".*, 03-zero-b$"):
+                                          f".*, 03-zero-b, .*{last_03}$") as raised:
         engine.question("03-lora-r")
-    with pytest.raises(CourseError, match="use one of 01-default-collator, .*04-confidence-interval$"):
+    assert "04-" not in str(raised.value), "the questions of the lesson its id names"
+    with pytest.raises(CourseError, match=f"use one of 01-default-collator, .*04-confidence-interval, .*{last}$"):
         engine.question("nonsense")
     with pytest.raises(CourseError, match="no question '03-minilm-qv'"):  # moved to the graded quiz
         engine.question("03-minilm-qv")
@@ -162,3 +165,15 @@ def test_a_sitting_counts_attempts_and_keeps_the_best_score():
     assert quiz.attempts == {"01-best-metric": 3, "03-zero-b": 1}
     assert quiz.best["01-best-metric"].score == 1.0
     assert quiz.score == 2.0
+
+
+def test_dont_know_and_the_right_answer_after_a_wrong_one():
+    single = engine.question("02-csv-splits")
+    wrong = engine.check(single, "b")
+    assert wrong.feedback[-1] == f"The right answer: **{single.choices[0].text}**" and wrong.response == "b"
+    assert engine.check(single, 0).feedback == (engine.check(single, "a").feedback[0],), "no extra line when right"
+    unknown = engine.dont_know(single)
+    assert (unknown.status, unknown.score, unknown.response) == ("unknown", 0.0, None)
+    assert unknown.feedback == (f"The answer is **{single.choices[0].text}**.",)
+    assert engine.dont_know(engine.question("02-split-names")).feedback == ("The answer is `test`.",)
+    assert engine.check(engine.question("01-best-metric"), [3, "a"]).response == ["a", "d"], "letters, bank order"

@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: course test test-fast lab assets profile student validate mutants grade sample-class smoke bench bench-grading gpu-check clean
+.PHONY: course test test-fast lab formgrade assets profile student validate mutants grade sample-class smoke bench bench-grading gpu-check clean
 
 course: assets
 	$(BIN)/ftcourse run
@@ -30,6 +30,10 @@ assets: $(STAMP)
 # Students: JupyterLab on 127.0.0.1 at notebooks/, with nbgrader's Validate button and Assignment List.
 lab: assets
 	$(BIN)/ftcourse lab
+
+# Instructors: nbgrader's formgrader in JupyterLab on 127.0.0.1, on the graded workspace (autograder/).
+formgrade: assets
+	$(BIN)/ftcourse lab --instructor
 
 profile: $(STAMP)
 	$(BIN)/ftcourse profile --verbose

@@ -97,10 +97,73 @@ def cmd_validate(args) -> int:
 def cmd_grade(args) -> int:
     from .instructor.grade import grade, table
 
+    if args.manual:
+        return cmd_grade_manual(args)
+    if not args.submissions:
+        raise CourseError("name the submissions to grade (a folder or a zip), or add --manual to grade by hand")
     settings = run_settings(args, variants=args.variants)
     rows = grade(args.submissions, settings, workers=args.workers)
     print(table(rows))
     print(f"\ngrades: {Path(settings.workspace) / 'grades.csv'}; feedback: {Path(settings.workspace) / 'feedback'}")
+    return 0
+
+
+def cmd_grade_manual(args) -> int:
+    """`ftcourse grade --manual`: the cells graded by hand (or those named), one by one, resumable."""
+    from .instructor import manual
+
+    workspace = _workspace(args)
+    assignment = _lesson(args.assignment) if args.assignment else None
+    if args.points is not None:
+        if not (assignment and args.student and args.cell and len(args.cell) == 1):
+            raise CourseError("--points sets one score: give --assignment, --student and one --cell with it")
+        item = manual.set_score(workspace, assignment, args.student, args.cell[0], args.points, args.comment)
+        print(f"saved: {item.label}: {args.points:g} / {item.max_score:g}"
+              + (f", comment: {item.comment}" if item.comment else ""))
+        return 0
+    if args.comment is not None:
+        raise CourseError("--comment goes with --points (without them, the session asks for both)")
+    counts = manual.session(workspace, assignment, args.student, args.cell, args.regrade)
+    print(f"graded {counts['graded']}, skipped {counts['skipped']}, left {counts['left']}; "
+          "`ftcourse feedback` puts the scores and comments into the feedback")
+    return 0
+
+
+def _workspace(args):
+    from .instructor.workspace import Workspace
+
+    return Workspace.at(args.workspace)
+
+
+def cmd_feedback(args) -> int:
+    from .instructor.release import hand_back
+
+    results = hand_back(_workspace(args), assignments=args.assignment, students=args.student,
+                        release=args.release, exchange=args.exchange)
+    print(f"hand-back folders and zips: {results[0].folder.parent if results else '-'}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .instructor.export import export
+
+    due = {}
+    for entry in args.due or []:
+        assignment, sep, when = entry.partition("=")
+        if not sep or not when.strip():
+            raise CourseError(f"--due {entry!r}: write it as ASSIGNMENT=DATE, e.g. 02=2026-10-01T23:59")
+        due[assignment.strip()] = when.strip()
+    export(_workspace(args), out_dir=args.out, roster=args.roster, due=due or None, penalty=args.penalty,
+           percent_per_day=args.percent_per_day)
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .instructor.report import report
+
+    if not 0 < args.threshold <= 1:
+        raise CourseError(f"--threshold {args.threshold:g}: give a similarity between 0 and 1 (default 0.5)")
+    report(_workspace(args), assignments=args.assignment, threshold=args.threshold, out=args.out)
     return 0
 
 
@@ -141,12 +204,20 @@ def cmd_smoke(args) -> int:
 def cmd_lab(args) -> int:
     from .student import lab
 
-    server = lab.start(port=args.port)
+    if args.instructor:
+        return cmd_formgrade(args)
+    if args.workspace:
+        raise CourseError("--workspace goes with --instructor (the formgrader on a graded workspace)")
+    return _serve(lab.start(port=args.port), lambda server: (
+        f"JupyterLab is running at the student notebooks. Open\n\n    {server.url}\n\n"
+        "Validate is on each notebook's toolbar; Nbgrader > Assignment List lists the lessons. Stop with Ctrl-C."))
+
+
+def _serve(server, message) -> int:
+    """Wait for a local Jupyter server, print `message(server)`, and run it until it ends or Ctrl-C."""
     try:
         server.wait_until_up()
-        print(f"JupyterLab is running at the student notebooks. Open\n\n    {server.url}\n\n"
-              "Validate is on each notebook's toolbar; Nbgrader > Assignment List lists the lessons. "
-              "Stop with Ctrl-C.", flush=True)
+        print(message(server), flush=True)
         return server.process.wait()
     except KeyboardInterrupt:
         return 0
@@ -154,13 +225,44 @@ def cmd_lab(args) -> int:
         server.stop()
 
 
+def cmd_formgrade(args) -> int:
+    """`ftcourse lab --instructor`: nbgrader's formgrader on the graded workspace."""
+    from .instructor import formgrade
+
+    return _serve(formgrade.start(_workspace(args), port=args.port), lambda server: (
+        f"nbgrader's formgrader is running on the gradebook. Open\n\n    {formgrade.url(server)}\n\n"
+        "Manual Grading lists the answers to grade; scores and comments go into the gradebook "
+        "(`ftcourse feedback` hands them back). Stop with Ctrl-C."))
+
+
 def cmd_quiz(args) -> int:
+    import os
+
     from .quiz import terminal
 
-    if args.report:
-        print(terminal.report())
+    try:
+        if args.report:
+            print(terminal.report(args.lesson))
+            code = 0
+        else:
+            code = terminal.run(args.lesson, n=args.n, seed=args.seed, review=args.review, due=args.due)
+        sys.stdout.flush()  # here, where a closed pipe can be caught, not when Python exits
+        return code
+    except BrokenPipeError:  # `ftcourse quiz --report | head`: the reader left, which is no error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
         return 0
-    return terminal.run(args.lesson, n=args.n, seed=args.seed, review=args.review)
+
+
+def quiz_epilog() -> str:
+    """`ftcourse quiz --help`: the lessons with practice questions and the answer formats."""
+    from .quiz import terminal
+    from .shared import catalogue
+
+    lessons = [f"  {found.number}  {found.name}" for found in catalogue.lessons() if found.quiz_bank.is_file()]
+    return ("lessons (--lesson takes the number or the name):\n" + "\n".join(lessons)
+            + "\n\nanswer formats:\n" + terminal.answer_formats()
+            + "\n\nspaced review: a right answer makes a question due again later (2, 4, 8... days), a miss the "
+              "next day;\n--due asks what is due; FTCOURSE_QUIZ_TODAY=YYYY-MM-DD moves the quiz's clock.")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -223,24 +325,75 @@ def parser() -> argparse.ArgumentParser:
 
     grade = sub.add_parser("grade", help="instructors: autograde a folder or zip of submissions",
                            epilog=settings_help, formatter_class=argparse.RawDescriptionHelpFormatter)
-    grade.add_argument("submissions", help="folder or zip: <student>/<assignment>.ipynb or nbgrader's layout")
+    grade.add_argument("submissions", nargs="?",
+                       help="folder or zip: <student>/<assignment>.ipynb or nbgrader's layout (not with --manual)")
     grade.add_argument("--workers", type=int, help="jobs side by side (default: cores / threads)")
     grade.add_argument("--variants", metavar="STUDENT", default="",
                        help="instructor check of the tests: this student's submissions (e.g. the sample class's "
                             "reference) also try every variant and mutant of each lesson's answers")
     run_options(grade)
+    by_hand = grade.add_argument_group("grading by hand (--manual), in the workspace's gradebook")
+    by_hand.add_argument("--manual", action="store_true",
+                         help="grade the open answers in the terminal: answer, model answer and rubric shown; "
+                              "stop any time, the next run goes on")
+    by_hand.add_argument("--assignment", help="only this assignment (e.g. 05)")
+    by_hand.add_argument("--student", help="only this student")
+    by_hand.add_argument("--cell", action="append",
+                         help="these graded cells instead (repeat; a test cell, e.g. ex4_tests, adjusts its score)")
+    by_hand.add_argument("--regrade", action="store_true", help="show cells already graded by hand too")
+    by_hand.add_argument("--points", type=float, help="set this score without asking (with --student and one --cell)")
+    by_hand.add_argument("--comment", help="with --points: the comment for the student")
     grade.set_defaults(func=cmd_grade)
+
+    def workspace_option(command):
+        command.add_argument("--workspace", help="the graded workspace (default: autograder/)")
+
+    feedback = sub.add_parser("feedback", help="instructors: feedback folder and zip per student; --release "
+                                               "into the exchange")
+    feedback.add_argument("--assignment", action="append", help="only this assignment (repeat)")
+    feedback.add_argument("--student", action="append", help="only this student (repeat)")
+    feedback.add_argument("--release", action="store_true",
+                          help="also release into the exchange (submissions that came through nbgrader collect)")
+    feedback.add_argument("--exchange", help="the exchange's root (default: the course's, autograder/exchange)")
+    workspace_option(feedback)
+    feedback.set_defaults(func=cmd_feedback)
+
+    export = sub.add_parser("export", help="instructors: grades as CSV for nbgrader, Canvas and Moodle")
+    export.add_argument("--out", help="folder for the CSV files (default: <workspace>/export)")
+    export.add_argument("--roster", help="CSV with student_id and any of first_name, last_name, email, "
+                                         "lms_user_id, section")
+    export.add_argument("--due", action="append", metavar="ASSIGNMENT=DATE",
+                        help="due date (UTC unless a zone is given), e.g. 02=2026-10-01T23:59 (repeat)")
+    export.add_argument("--penalty", choices=["zero", "per_day"],
+                        help="late penalty with --due: nbgrader's 'zero', or 'per_day' (default: none)")
+    export.add_argument("--percent-per-day", type=float, help="with --penalty per_day: share lost per day (10)")
+    workspace_option(export)
+    export.set_defaults(func=cmd_export)
+
+    report = sub.add_parser("report", help="instructors: item analysis of the tests and similar submissions")
+    report.add_argument("--assignment", action="append", help="only this assignment (repeat)")
+    report.add_argument("--threshold", type=float, default=0.5,
+                        help="similarity at or above which a pair is listed (0-1, default 0.5)")
+    report.add_argument("--out", help="the HTML page (default: <workspace>/report/report.html)")
+    workspace_option(report)
+    report.set_defaults(func=cmd_report)
 
     lab = sub.add_parser("lab", help="students: JupyterLab at the lesson notebooks, with nbgrader's Validate")
     lab.add_argument("--port", type=int, help="port on 127.0.0.1 (default: a free one)")
+    lab.add_argument("--instructor", action="store_true",
+                     help="instructors: nbgrader's formgrader on the graded workspace instead (hand-grading)")
+    lab.add_argument("--workspace", help="with --instructor: the graded workspace (default: autograder/)")
     lab.set_defaults(func=cmd_lab)
 
-    quiz = sub.add_parser("quiz", help="practice questions in the terminal; --report shows your progress")
+    quiz = sub.add_parser("quiz", help="practice questions in the terminal; --report shows your progress",
+                          epilog=quiz_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     quiz.add_argument("--lesson", help="one lesson, e.g. 01 or 01_trainer_api (default: every lesson)")
     quiz.add_argument("-n", type=int, help="ask at most N questions")
     quiz.add_argument("--seed", type=int, help="fix the order of questions and choices")
     quiz.add_argument("--review", action="store_true", help="put the questions missed before first")
-    quiz.add_argument("--report", action="store_true", help="print the progress per lesson, then exit")
+    quiz.add_argument("--due", action="store_true", help="ask only the questions due for review today")
+    quiz.add_argument("--report", action="store_true",
+                      help="print the progress per lesson (with --lesson: of that lesson), then exit")
     quiz.set_defaults(func=cmd_quiz)
     return top
 

@@ -5,6 +5,7 @@ Notebooks are executed once per session: `graded_class` grades the sample class 
 `make grade` does, with the reference student also trying every variant of every lesson's
 answers. The grading, validation, output and mutation tests all read that one run.
 """
+import contextlib
 import os
 import shutil
 import subprocess
@@ -44,6 +45,33 @@ def run_ftcourse(*args, env=None, timeout=600, cwd=ROOT):
     done = subprocess.run([sys.executable, "-m", "ftcourse", *args], capture_output=True, text=True,
                           env=merged, cwd=cwd, timeout=timeout)
     return done.returncode, done.stdout, done.stderr
+
+
+@contextlib.contextmanager
+def ftcourse_server(tmp_path, *args, path="lab"):
+    """`ftcourse lab ARGS` on a free loopback port: yields (base URL, token) once it printed its address,
+    and stops it with Ctrl-C afterwards (which must end it cleanly)."""
+    import re
+    import signal
+
+    from ftcourse.student import lab
+
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
+    process = subprocess.Popen([sys.executable, "-m", "ftcourse", "lab", *args, "--port", str(lab.free_port())],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if "token=" in line:
+                break
+        found = re.search(rf"(http://127\.0\.0\.1:\d+)/{path}\?token=(\w+)", "".join(lines))
+        assert found, "".join(lines)
+        yield found.groups()
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
 
 
 @pytest.fixture

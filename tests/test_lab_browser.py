@@ -6,6 +6,7 @@ widget answers; the solved copy passes Validate; reopened, it shows no widget or
 placeholders, and its quiz cell runs again. Screenshots of every step are kept in runs/screenshots/
 (the CI artifacts).
 """
+import contextlib
 import re
 import shutil
 from pathlib import Path
@@ -46,6 +47,14 @@ def course_lab(tmp_path):
     home.mkdir()
     for name in ("assets", "data"):
         (home / name).symlink_to(REAL_HOME / name)
+    with lab_at(root, home, tmp_path) as server:
+        yield server
+    assert server.process.poll() is not None, "the lab server is still running"
+
+
+@contextlib.contextmanager
+def lab_at(root, home, tmp_path):
+    """JupyterLab at `root` with `home` as FTCOURSE_HOME and its own Jupyter folders under `tmp_path`."""
     env = {"FTCOURSE_HOME": str(home), "FTCOURSE_PROFILE": "ci", "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
            "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
@@ -55,7 +64,6 @@ def course_lab(tmp_path):
         yield server
     finally:
         server.stop()
-    assert server.process.poll() is not None, "the lab server is still running"
 
 
 @pytest.fixture

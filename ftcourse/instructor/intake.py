@@ -8,6 +8,10 @@ from pathlib import Path
 
 from ..shared.errors import CourseError
 
+# Written by `nbgrader submit` and kept by `nbgrader collect`: the submission time (late penalties)
+# and the secret that release_feedback names the feedback page by (the Assignment List finds it so).
+COLLECTED = ("timestamp.txt", "submission_secret.txt")
+
 
 @dataclass
 class Submission:
@@ -81,12 +85,22 @@ def place(submission: Submission, submitted_dir: Path) -> Path:
     target.mkdir(parents=True)
     for notebook in submission.notebooks:
         shutil.copy(notebook, target / notebook.name)
+    for folder in {n.parent for n in submission.notebooks if n.parent.name == submission.assignment}:
+        for name in COLLECTED:  # nbgrader layout: what `nbgrader collect` brought along
+            found = folder / name
+            if found.is_file() and not found.is_symlink() and found.stat().st_size <= 1024:
+                shutil.copy(found, target / name)
     return target
 
 
 def receive(source: Path, submitted_dir: Path, assignments: list) -> list:
     with tempfile.TemporaryDirectory() as scratch:
-        submissions = find(unpack(Path(source), Path(scratch), assignments), assignments)
+        source = Path(source)
+        if source.is_dir() and source.resolve().is_relative_to(Path(submitted_dir).resolve()):
+            # `nbgrader collect` wrote straight into the workspace's submitted/: read a copy, since
+            # placing a submission replaces its folder there
+            source = Path(shutil.copytree(source, Path(scratch) / "collected", symlinks=True))
+        submissions = find(unpack(source, Path(scratch), assignments), assignments)
         for submission in submissions:
             place(submission, submitted_dir)
     return submissions

@@ -131,6 +131,160 @@ with open(root / "part3_tests" / "values" / "padding.bin", "wb") as fh:
     {"records": {"answers_04": {"kind": "dataset", "path": "../../part5_tests"}}}))"""
 
 
+# --- two near-copies: the same answers, one handed in with names changed and lines moved ----------
+# near_copy_a wrote lesson 02 in their own way (not the reference answers: the similarity report
+# leaves out code that matches the instructor's model answer) and answered the open questions of
+# lesson 05; near_copy_b handed in the same work with renamed variables and reordered lines (and the
+# open answers' sentences reordered and a few words changed). Both are right: full autograded marks.
+NEAR_COPY_02 = {
+    "ex1_answer": """loaded = load_dataset("csv", data_files=course.data_files)
+label_type = ClassLabel(names=["negative", "positive"])
+parts = {}
+for name in ["train", "validation", "test"]:
+    limit = sizes[name]
+    part = loaded[name].cast_column("label", label_type)
+    parts[name] = part if limit is None else part.select(range(min(limit, len(part))))
+reviews = DatasetDict(parts)""",
+    "ex2_answer": """jsonl_path = RUN / "reviews_validation.jsonl"
+validation_rows = reviews["validation"]
+validation_rows.to_json(str(jsonl_path), lines=True)
+jsonl_reviews = Dataset.from_json(str(jsonl_path))""",
+    "ex3_answer": """tokenized_reviews = reviews.map(
+    lambda rows: tokenizer(rows["text"], truncation=True, max_length=max_length),
+    batched=True,
+    remove_columns=["text"],
+)""",
+    "ex4_answer": """def decode(raw):
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252")
+
+
+files, topic_of, headlines, bodies = [], [], [], []
+for article in sorted(NEWS.glob("*/*.txt")):
+    first_line, _, rest = decode(article.read_bytes()).partition("\\n")
+    files.append(article.parent.name + "/" + article.name)
+    topic_of.append(article.parent.name)
+    headlines.append(first_line.strip())
+    bodies.append(rest.strip())
+news_raw = Dataset.from_dict({"file": files, "topic": topic_of, "headline": headlines, "text": bodies})""",
+    "ex5_answer": """kept, seen_keys = [], set()
+for index, body in enumerate(news_raw["text"]):
+    key = normalized(body)
+    if key in seen_keys:
+        continue
+    seen_keys.add(key)
+    kept.append(index)
+news = news_raw.select(kept)""",
+    "ex6_answer": """topic_names = sorted(set(news["topic"]))
+labeled_news = news.remove_columns(["file"]).cast_column("topic", ClassLabel(names=topic_names))
+news_splits = labeled_news.rename_column("topic", "label").train_test_split(
+    test_size=0.2,
+    stratify_by_column="label",
+    seed=42,
+)""",
+    "ex7_answer": """def encode(batch):
+    return tokenizer(batch["text"], truncation=True, max_length=course.profile.max_length)
+
+
+news_ready = news_splits.map(encode, batched=True, remove_columns=["headline", "text"]).with_format("torch")""",
+}
+# near_copy_b's changes: every name the answers bind (but those the tests read), and lines moved
+NEAR_COPY_RENAMES = {
+    "loaded": "csv_data", "label_type": "sentiment_labels", "parts": "by_split", "name": "split_name",
+    "limit": "max_rows", "part": "chunk", "validation_rows": "val", "rows": "batch_rows", "decode": "to_text",
+    "raw": "data", "files": "file_names", "topic_of": "topic_list", "headlines": "titles", "bodies": "texts",
+    "article": "path", "first_line": "title", "rest": "body_text", "kept": "keep_idx", "seen_keys": "seen",
+    "index": "i", "body": "txt", "key": "norm", "topic_names": "classes", "labeled_news": "with_labels",
+    "encode": "tokenize_news", "batch": "examples",
+}
+NEAR_COPY_MOVES = [  # (line, the line it moves above), as near_copy_a wrote them
+    ('label_type = ClassLabel(names=["negative", "positive"])', 'loaded = load_dataset("csv", data_files=course.data_files)'),
+    ('    remove_columns=["text"],', '    batched=True,'),
+    ('    bodies.append(rest.strip())', '    files.append(article.parent.name + "/" + article.name)'),
+    ('    headlines.append(first_line.strip())', '    files.append(article.parent.name + "/" + article.name)'),
+    ('    kept.append(index)', '    seen_keys.add(key)'),
+    ('    seed=42,', '    test_size=0.2,'),
+]
+NEAR_COPY_OPEN = {
+    "open1": "TrainingArguments collects all the settings of a training run in a single object. The Trainer "
+             "reads it to know the learning rate, the number of epochs and the batch size. It also decides "
+             "when to evaluate and save checkpoints, for example eval_strategy and save_strategy, and where "
+             "the output_dir is.",
+    "open2": "Because the tokenizer then gets a whole list of texts at once instead of one text per call. A fast "
+             "tokenizer processes the list in Rust, so the map is much quicker than calling it row by row.",
+    "open3": "The rank r is the inner size of the two small matrices A and B whose product is the weight update. "
+             "A bigger r means more trainable parameters and a more expressive update, a smaller r means "
+             "fewer parameters and less memory.",
+    "open4": "ROUGE, which counts overlapping words and n-grams between the generated summary and a reference "
+             "summary. ROUGE-L uses the longest common subsequence.",
+    "open5": "Only a small number of parameters is trained, so training needs much less memory. The saved "
+             "adapter is tiny compared with a full copy of the model. One base model can be shared by many "
+             "adapters for different tasks.",
+}
+NEAR_COPY_OPEN_CHANGES = {  # near_copy_b: sentences in another order, a few words changed
+    "open1": [("in a single object", "in one object"), ("The Trainer reads it", "The Trainer uses it")],
+    "open2": [("much quicker", "a lot faster")],
+    "open3": [("A bigger r", "A larger r")],
+    "open4": [("counts overlapping words", "counts the overlapping words")],
+    "open5": [("is tiny", "is very small")],
+}
+
+
+# what `nbgrader submit` wrote beside near_copy_b's quiz (nbgrader's timestamp format)
+COLLECTED_AT = "2026-10-02 09:30:00.000000 UTC"
+COLLECTED_SECRET = "f3a1c2d4e5b60718293a4b5c6d7e8f90"
+
+
+def disguise(code: str, renames: dict = NEAR_COPY_RENAMES, moves: list = NEAR_COPY_MOVES) -> str:
+    """The same code with each line of `moves` moved above its partner line, then the names of
+    `renames` changed where they are names (never `x.name`, a keyword argument or inside a string)."""
+    import io
+    import tokenize
+
+    lines = code.splitlines()
+    for line, above in moves:
+        if line in lines and above in lines:
+            lines.remove(line)
+            lines.insert(lines.index(above), line)
+    tokens = list(tokenize.generate_tokens(io.StringIO("\n".join(lines) + "\n").readline))
+    depth, spans = 0, []
+    for i, tok in enumerate(tokens):
+        if tok.type == tokenize.OP:
+            depth += (tok.string in ("(", "[", "{")) - (tok.string in (")", "]", "}"))
+        after_dot = i > 0 and tokens[i - 1].string == "."
+        keyword = depth > 0 and i + 1 < len(tokens) and tokens[i + 1].string == "="
+        if tok.type == tokenize.NAME and tok.string in renames and not after_dot and not keyword:
+            spans.append((tok.start, tok.end, renames[tok.string]))
+    for (row, start), (_, end), name in reversed(spans):  # right to left: earlier columns stay valid
+        lines[row - 1] = lines[row - 1][:start] + name + lines[row - 1][end:]
+    return "\n".join(lines)
+
+
+def reworded(text: str, changes: list) -> str:
+    """near_copy_b's open answer: the sentences in reverse order, then the word changes."""
+    import re
+
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+    text = " ".join(reversed(sentences))
+    for old, new in changes:
+        assert old in text, f"the near-copy's open answer changed: update {old!r}"
+        text = text.replace(old, new)
+    return text
+
+
+def fill_text(notebook, texts: dict):
+    """A copy of `notebook` whose Markdown answer cells named in `texts` hold that text."""
+    import copy
+
+    filled = copy.deepcopy(notebook)
+    for cell in filled.cells:
+        if cell.cell_type == "markdown" and grade_id(cell) in texts:
+            cell.source = texts[grade_id(cell)]
+    return filled
+
+
 def points(notebook) -> dict:
     """answer grade_id -> points of the test cell that follows it."""
     answers, result = None, {}
@@ -270,6 +424,24 @@ def build(folder: Path = FOLDER) -> dict:
     assert barely != reference01["ex6_answer"], "the lesson 01 reference changed: update the hard_coded student"
     faked = dict(reference01, ex6_answer=barely + '\ntest_metrics = {"test_accuracy": 0.99}')
     submit("hard_coded", trainer, fill(blank01, faked), sum(worth[trainer].values()) - worth[trainer]["ex6_answer"])
+
+    # the near-copies: lesson 02 in their own words, and the graded quiz with the open questions answered
+    datasets02 = "02_custom_datasets"
+    blank02, _, _ = filled[datasets02]
+    copied = {k: disguise(v) for k, v in NEAR_COPY_02.items()}
+    assert all(copied[k] != v for k, v in NEAR_COPY_02.items()), "a near-copy answer is unchanged"
+    for student, answers in (("near_copy_a", NEAR_COPY_02), ("near_copy_b", copied)):
+        submit(student, datasets02, fill(blank02, answers), sum(worth[datasets02].values()))
+    quiz_open = {"near_copy_a": NEAR_COPY_OPEN,
+                 "near_copy_b": {k: reworded(v, NEAR_COPY_OPEN_CHANGES[k]) for k, v in NEAR_COPY_OPEN.items()}}
+    for student, texts in quiz_open.items():
+        # near_copy_b hands in through nbgrader's exchange (`nbgrader submit`, then `collect`): its
+        # folder holds the submission time and the secret its feedback is released under
+        name = f"{QUIZ}/{QUIZ}.ipynb" if student == "near_copy_b" else None
+        submit(student, QUIZ, fill_text(full, texts), total, name=name)
+        if name:
+            (folder / student / QUIZ / "timestamp.txt").write_text(COLLECTED_AT)
+            (folder / student / QUIZ / "submission_secret.txt").write_text(COLLECTED_SECRET)
 
     (folder / "expected.json").write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")
     return expected

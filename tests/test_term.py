@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, ftcourse_server, run_ftcourse
+from test_lab_browser import SHOTS, page  # noqa: F401 (the Chromium page fixture)
 from ftcourse.instructor import export, manual, rubric, similarity
 from ftcourse.instructor.report import NOT_ANSWERED, correlation
 from ftcourse.instructor.sample_class import (COLLECTED_SECRET, FOLDER, NEAR_COPY_02, disguise, points)
@@ -395,9 +396,10 @@ def test_report_flags_planted_failures_and_finds_exactly_the_near_copies(term, t
 
 @pytest.mark.slow
 @pytest.mark.grading
-def test_the_formgrader_serves_the_gradebook_and_an_open_answer_to_grade(term, tmp_path):
+@pytest.mark.browser
+def test_the_formgrader_serves_the_gradebook_and_an_open_answer_to_grade(term, tmp_path, page):  # noqa: F811
     """`ftcourse lab --instructor`: nbgrader's formgrader on 127.0.0.1 on this workspace's gradebook,
-    its grading page showing near_copy_b's open answer, still to be graded by hand."""
+    its grading page showing near_copy_b's open answer, still to be graded by hand, in Chromium."""
     import json
     import urllib.request
 
@@ -409,8 +411,15 @@ def test_the_formgrader_serves_the_gradebook_and_an_open_answer_to_grade(term, t
         assert {a["name"] for a in json.loads(get("/formgrader/api/assignments"))} >= {"02_custom_datasets", QUIZ}
         notebooks = {n["student"]: n for n in json.loads(get(f"/formgrader/api/submitted_notebooks/{QUIZ}/{QUIZ}"))}
         assert notebooks["near_copy_b"]["needs_manual_grade"] and not notebooks["near_copy_a"]["needs_manual_grade"]
-        page = get(f"/formgrader/submissions/{notebooks['near_copy_b']['id']}/")
+        html = get(f"/formgrader/submissions/{notebooks['near_copy_b']['id']}/")
         answer = next(c.source for c in nbformat.read(
             str(FOLDER / "near_copy_b" / QUIZ / f"{QUIZ}.ipynb"), 4).cells
             if c.metadata.get("nbgrader", {}).get("grade_id") == "open1")
-        assert answer[:60] in page
+        assert answer[:60] in html
+        # the same page in Chromium: the answer shown, with the box for its points
+        page.goto(f"{base}/formgrader/submissions/{notebooks['near_copy_b']['id']}/?token={token}")
+        page.get_by_text(answer.split("\n")[0][:60]).first.wait_for(timeout=60_000)
+        score = page.locator("input.score#open1")
+        score.wait_for(timeout=60_000)
+        score.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "formgrader-open-answer.png"))

@@ -236,21 +236,12 @@ def cmd_formgrade(args) -> int:
 
 
 def cmd_quiz(args) -> int:
-    import os
-
     from .quiz import terminal
 
-    try:
-        if args.report:
-            print(terminal.report(args.lesson))
-            code = 0
-        else:
-            code = terminal.run(args.lesson, n=args.n, seed=args.seed, review=args.review, due=args.due)
-        sys.stdout.flush()  # here, where a closed pipe can be caught, not when Python exits
-        return code
-    except BrokenPipeError:  # `ftcourse quiz --report | head`: the reader left, which is no error
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+    if args.report:
+        print(terminal.report(args.lesson))
         return 0
+    return terminal.run(args.lesson, n=args.n, seed=args.seed, review=args.review, due=args.due)
 
 
 def quiz_epilog() -> str:
@@ -266,7 +257,7 @@ def quiz_epilog() -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="ftcourse", description="Support tools of the fine-tuning course.")
+    top = _Parser(prog="ftcourse", description="Support tools of the fine-tuning course.")
     sub = top.add_subparsers(dest="command", required=True)
 
     assets = sub.add_parser("assets", help="fetch, verify or describe the embedded model and data")
@@ -386,7 +377,7 @@ def parser() -> argparse.ArgumentParser:
     lab.set_defaults(func=cmd_lab)
 
     quiz = sub.add_parser("quiz", help="practice questions in the terminal; --report shows your progress",
-                          epilog=quiz_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+                          epilog=quiz_epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
     quiz.add_argument("--lesson", help="one lesson, e.g. 01 or 01_trainer_api (default: every lesson)")
     quiz.add_argument("-n", type=int, help="ask at most N questions")
     quiz.add_argument("--seed", type=int, help="fix the order of questions and choices")
@@ -398,13 +389,30 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+class _Parser(argparse.ArgumentParser):
+    """A parser whose epilog may be a function: it runs only when the help is printed (the quiz's
+    epilog imports the quiz; no other command should pay for that)."""
+
+    def format_help(self):
+        if callable(self.epilog):
+            self.epilog = self.epilog()
+        return super().format_help()
+
+
 def main(argv=None) -> int:
+    import os
+
     args = parser().parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # here, where a closed pipe can be caught, not when Python exits
+        return code
     except CourseError as err:
         print(f"ftcourse: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `ftcourse quiz --report | head`: the reader left, which is no error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 0
 
 
 if __name__ == "__main__":

@@ -26,6 +26,12 @@ def reference_answers(source) -> dict:
     return answers
 
 
+def solution_text(source: str) -> str:
+    """The solution part of an instructor cell (between BEGIN and END SOLUTION), else the cell."""
+    found = [m.group(1).rstrip() for m in SOLUTION.finditer(source if source.endswith("\n") else source + "\n")]
+    return "\n".join(found) if found else source.strip()
+
+
 def fill(student, answers: dict):
     """A copy of `student` whose answer cells named in `answers` have their stub replaced."""
     filled = copy.deepcopy(student)

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..shared.errors import CourseError
-from .workspace import write_atomic
+from ..shared.paths import write_atomic
 
 ROSTER_COLUMNS = ("student_id", "first_name", "last_name", "email", "lms_user_id", "section")
 CANVAS_IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]

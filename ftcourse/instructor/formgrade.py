@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..shared.catalogue import ROOT
 from ..student import lab
-from .workspace import write_atomic
+from ..shared.paths import write_atomic
 
 SECTIONS = ("CourseDirectory", "GenerateFeedback", "Execute", "OverwriteCells")
 

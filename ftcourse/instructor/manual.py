@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..shared.catalogue import lesson as find_lesson
 from ..shared.errors import CourseError
-from .answers import SOLUTION
+from .answers import solution_text  # noqa: F401 - also the model answer of `manual`
 from .cells import answer_before, grade_id, nbgrader
 from .workspace import cell_by_id, read_notebook
 
@@ -157,12 +157,6 @@ def question(released, answer_id: str) -> str:
         if cell.cell_type == "markdown" and not nbgrader(cell).get("grade"):
             return cell.source.strip()
     return "(not found)"
-
-
-def solution_text(source: str) -> str:
-    """The solution part of an instructor cell (between BEGIN and END SOLUTION), else the cell."""
-    found = [m.group(1).rstrip() for m in SOLUTION.finditer(source if source.endswith("\n") else source + "\n")]
-    return "\n".join(found) if found else source.strip()
 
 
 def _indent(text: str) -> str:

@@ -29,6 +29,7 @@ from ..shared.errors import CourseError
 from ..shared.paths import atomic_dir
 from .breakdown import scores
 from .grade import _offline_feedback
+from .intake import COLLECTED
 
 STYLE = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
          "table{border-collapse:collapse;margin-bottom:2em}td,th{border:1px solid #ccc;padding:.3em .6em;"
@@ -178,7 +179,7 @@ def _zip(folder: Path, archive: Path) -> None:
 
 def _release(workspace, api, result: HandBack, assignment: str) -> None:
     folder = workspace.feedback(result.student, assignment)
-    if not (folder / "submission_secret.txt").is_file() or not (folder / "timestamp.txt").is_file():
+    if not all((folder / name).is_file() for name in COLLECTED):
         result.notes.append(f"{assignment}: not released into the exchange: the submission did not come "
                             "through it (no submission_secret.txt from `nbgrader collect`); hand back the zip")
         return

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from .breakdown import scores
 from .similarity import THRESHOLD, similar_pairs
-from .workspace import write_atomic
+from ..shared.paths import write_atomic
 
 NOT_ANSWERED = "not answered"
 TRACKING = 0.2  # below this discrimination index, a test does not track the rest of the assignment

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from .cells import bound_names, grade_id, nbgrader
-from .manual import solution_text
+from .answers import solution_text
 from .workspace import read_notebook
 
 K_CODE = 4

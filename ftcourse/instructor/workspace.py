@@ -7,8 +7,6 @@ submissions (`submitted/`), the autograded notebooks whose test cells hold the g
 `Gradebook` and `NbGraderAPI` configured by `config.grading_config`, so the formgrader, the
 terminal and the exports all see one set of scores and comments.
 """
-import os
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,14 +87,3 @@ def cell_by_id(notebook, grade_id: str):
     from .cells import grade_id as gid
 
     return next((c for c in (notebook.cells if notebook else []) if gid(c) == grade_id), None)
-
-
-def write_atomic(path: Path, text: str) -> Path:
-    """Write `text` to `path` through a temporary file in the same folder, then os.replace."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.",
-                                     delete=False, newline="") as fh:
-        fh.write(text)
-    os.replace(fh.name, path)
-    return path

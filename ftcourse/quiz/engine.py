@@ -237,9 +237,10 @@ def _read(path: Path):
         raise CourseError(f"{path.name} is not valid YAML ({' '.join(str(err).split())}): fix the file") from None
 
 
-def lesson_problems(path: Path, number: str) -> list:
-    """Every problem in the bank file of lesson `number`, each as 'file: question id: problem'."""
-    data = _read(path)
+def lesson_problems(path: Path, number: str, data=None) -> list:
+    """Every problem in the bank file of lesson `number` (its parsed `data`, else read here), each as
+    'file: question id: problem'."""
+    data = _read(path) if data is None else data
     if not isinstance(data, dict) or set(data) != {"title", "questions"} or not _is_text(data["title"]):
         return [f"{path.name}: the file must hold a mapping with `title` (text) and `questions` (a list)"]
     if not isinstance(data["questions"], list) or not data["questions"]:
@@ -308,11 +309,11 @@ def _question(raw, number: str) -> Question:
 
 
 def load_lesson(path: Path, number: str, name: str) -> Lesson:
-    problems = lesson_problems(path, number)
+    data = _read(path)
+    problems = lesson_problems(path, number, data)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise CourseError(f"the quiz bank has a bad question: {problems[0]}{more}: fix {path}")
-    data = _read(path)
     return Lesson(code=number, name=name, title=data["title"].strip(),
                   questions=tuple(_question(raw, number) for raw in data["questions"]))
 

@@ -199,9 +199,9 @@ def suffix_match(name: str, target: str) -> bool:
     return name == target or name.endswith("." + target)
 
 
-def lora_parameters(hidden, layers, r, targets, match=suffix_match) -> int:
+def lora_parameters(hidden, layers, r, targets) -> int:
     return sum(r * (i + o) for name, (i, o) in encoder_linears(hidden, layers).items()
-               if any(match(name, t) for t in targets))
+               if any(suffix_match(name, t) for t in targets))
 
 
 def _lora_draw(rng):

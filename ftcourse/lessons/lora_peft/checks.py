@@ -7,8 +7,8 @@ A LoRA adapter saved with `save_pretrained` is a folder with `adapter_config.jso
 These helpers read the adapter and the pristine base weights from disk, and recompute what the
 hidden tests compare with (counts from peft on the `meta` device, predictions and logits computed
 here, accuracy on the held-out grading rows), so that the tests do not trust notebook variables.
-Names that both a locked cell of the lesson and a test need (the run folders, the probe texts, the
-LoRA learning rate) are defined here once.
+Names that both a locked cell of the lesson and a test need (the run folders, the probe texts) are
+defined here once; the LoRA learning rate is the profile's (`Profile.lora_learning_rate`).
 """
 from pathlib import Path
 
@@ -32,11 +32,6 @@ EXERCISE_CONFIG = {"task_type": "SEQ_CLS", "r": 8, "lora_alpha": 16, "lora_dropo
 def rank_dir(r: int) -> str:
     """The folder of the rank-`r` adapter of section 9's table."""
     return f"{RUN_DIR}/rank_{r}"
-
-
-def lora_learning_rate(profile) -> float:
-    """The lesson's LoRA learning rate (`Profile.lora_learning_rate`, shared with lesson 04)."""
-    return profile.lora_learning_rate
 
 
 def base_dir() -> Path:

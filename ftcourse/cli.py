@@ -327,7 +327,7 @@ def parser() -> argparse.ArgumentParser:
     by_hand.add_argument("--manual", action="store_true",
                          help="grade the open answers in the terminal: answer, model answer and rubric shown; "
                               "stop any time, the next run goes on")
-    by_hand.add_argument("--assignment", help="only this assignment (e.g. 05)")
+    by_hand.add_argument("--assignment", help="only this assignment (e.g. 06)")
     by_hand.add_argument("--student", help="only this student")
     by_hand.add_argument("--cell", action="append",
                          help="these graded cells instead (repeat; a test cell, e.g. ex4_tests, adjusts its score)")

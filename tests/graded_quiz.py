@@ -1,4 +1,4 @@
-"""The graded quiz (lesson 05) read from its instructor source, for the tests: the questions from the Markdown,
+"""The graded quiz (lesson 06) read from its instructor source, for the tests: the questions from the Markdown,
 the answer forms from the visible checks and the key from the hidden tests of the instructor's source.
 
 The key is parsed with `ast` from the `quiz_checks.expect_key(answers_XX, {...}, FORMS, ...)` call of
@@ -54,7 +54,7 @@ def nbgrader(cell) -> dict:
 
 
 def source():
-    return nbformat.read(lesson("05").source, as_version=4)
+    return nbformat.read(lesson("06").source, as_version=4)
 
 
 def _literal(node):

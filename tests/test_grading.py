@@ -80,7 +80,7 @@ def test_every_submission_gets_its_expected_score(graded_class, graded_timeouts)
     ("edited_tests", "locked cell part4_tests was edited: graded with the original"),
     ("edited_tests", "points of part1_tests changed to 100: graded out of 2"),
     ("invalid_json", "is not a readable notebook"),
-    ("wrong_name", "expected 05_practice_quiz.ipynb, found 05_practice_quiz_final.ipynb"),
+    ("wrong_name", "expected 06_practice_quiz.ipynb, found 06_practice_quiz_final.ipynb"),
     ("huge_output", "cut from 30.0 MB"),
     ("hard_coded", "ex6_tests:"),
     ("cell_rewriter", "ex1_tests: ExportRejected: this test's values were never exported"),
@@ -108,7 +108,7 @@ def test_each_lost_or_kept_point_has_a_reason(graded_class, graded_timeouts, stu
 def test_an_endless_cell_stops_at_the_limit_and_the_rest_is_graded(graded_timeouts):
     out, _ = graded_timeouts
     assert "cell 4 stopped after the time limit" in notes_of(out, "endless_loop")
-    assert scores_from_table(out)["endless_loop"]["05_practice_quiz"] == EXPECTED["endless_loop"]["05_practice_quiz"]
+    assert scores_from_table(out)["endless_loop"]["06_practice_quiz"] == EXPECTED["endless_loop"]["06_practice_quiz"]
 
 
 @pytest.mark.slow
@@ -137,9 +137,9 @@ def printed_by(workspace, student: str, assignment: str) -> str:
 @pytest.mark.grading
 def test_student_code_read_no_hidden_tests_or_secret_and_wrote_no_grades(graded_class):
     _, workspace = graded_class
-    assert "hidden tests or grades found: []" in printed_by(workspace, "snooper", "05_practice_quiz")
-    assert "rewrote" not in printed_by(workspace, "grade_writer", "05_practice_quiz")
-    assert "no network:" in printed_by(workspace, "network", "05_practice_quiz")
+    assert "hidden tests or grades found: []" in printed_by(workspace, "snooper", "06_practice_quiz")
+    assert "rewrote" not in printed_by(workspace, "grade_writer", "06_practice_quiz")
+    assert "no network:" in printed_by(workspace, "network", "06_practice_quiz")
 
 
 @pytest.mark.slow
@@ -162,11 +162,11 @@ def test_grading_the_same_submissions_again_gives_the_same_scores(graded_class, 
     again = tmp_path / "again"
     for student in ("reference", "same_letter"):
         (again / student).mkdir(parents=True)
-        shutil.copy(FOLDER / student / "05_practice_quiz.ipynb", again / student)
+        shutil.copy(FOLDER / student / "06_practice_quiz.ipynb", again / student)
     shutil.copytree(workspace, tmp_path / "workspace")  # the same gradebook and secret
     code, out_again, err = run_ftcourse("grade", str(again), "--workspace", str(tmp_path / "workspace"),
                                         "--profile", "ci", env={"FTCOURSE_SECRET": GRADING_SECRET})
     assert code == 0, err[-2000:]
     first, second = scores_from_table(out), scores_from_table(out_again)
     for student in ("reference", "same_letter"):
-        assert second[student]["05_practice_quiz"] == first[student]["05_practice_quiz"]
+        assert second[student]["06_practice_quiz"] == first[student]["06_practice_quiz"]

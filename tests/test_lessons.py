@@ -20,7 +20,7 @@ KILL_RATE = 0.9  # the share of plausible wrong answers that must lose points
 
 
 def test_the_course_has_its_first_lessons():
-    assert {"01_trainer_api", "02_custom_datasets", "03_lora_peft", "04_evaluation", "05_practice_quiz"} <= set(LESSONS)
+    assert {"01_trainer_api", "02_custom_datasets", "03_lora_peft", "04_evaluation", "05_instruction_tuning", "06_practice_quiz"} <= set(LESSONS)
 
 
 @pytest.mark.parametrize("lesson", lessons(), ids=LESSONS)

@@ -177,3 +177,29 @@ def test_an_attribute_that_cannot_be_read_back_says_why(tmp_path):
     trainer = loader.value("trainer")
     with pytest.raises(portable.Unportable, match="the model of the exported Trainer could not be read back"):
         trainer.model
+
+
+def test_an_offered_object_travels_as_its_name_and_is_rebuilt_by_the_isolated_process(monkeypatch):
+    from ftcourse.instructor import isolated
+
+    class Model:  # stands for a model: no plain value
+        pass
+
+    offered, other = portable.offer("model", Model()), Model()
+    sent = json.loads(json.dumps(portable.encode([offered, "headline"])))
+    assert sent == [{"$t": "offered", "v": "model"}, "headline"]
+    with pytest.raises(portable.Unportable):
+        portable.encode(other)  # only what the lesson offered travels by name
+    received = portable.decode(sent)
+    assert isinstance(received[0], portable.Offered) and received[0].name == "model"
+
+    built = []
+    monkeypatch.setattr(isolated, "lesson_builders",
+                        lambda lesson: {"model": lambda course: built.append(course) or f"{lesson}'s own model"})
+    namespace = {"course": "the course"}
+    args = isolated.resolve_offered(received, "05_x", "ci", namespace)
+    kwargs = isolated.resolve_offered({"m": received[0]}, "05_x", "ci", namespace)
+    assert args == ["05_x's own model", "headline"] and kwargs == {"m": "05_x's own model"}
+    assert built == ["the course"]  # built once per process
+    with pytest.raises(portable.Unportable, match="offers no 'tokenizer'"):
+        isolated.resolve_offered([portable.Offered("tokenizer")], "05_x", "ci", namespace)

@@ -12,7 +12,7 @@ from ftcourse.shared.errors import CourseError
 LESSONS = [found for found in catalogue.lessons() if found.quiz_bank.is_file()]
 AUTOMATIC = ("single", "multiple", "numeric", "text")
 OPEN_IDS = {"01": "01-validation-and-test", "02": "02-duplicates-by-body", "03": "03-zero-b",
-            "04": "04-confidence-interval"}
+            "04": "04-confidence-interval", "05": "05-end-of-turn"}
 
 
 @pytest.mark.parametrize("found", LESSONS, ids=[found.name for found in LESSONS])
@@ -23,16 +23,17 @@ def test_bank_file_is_valid(found):
 def test_bank_has_one_file_per_practice_lesson():
     assert [found.quiz_bank.relative_to(catalogue.ROOT).as_posix() for found in LESSONS] == [
         "ftcourse/lessons/trainer_api/quiz.yaml", "ftcourse/lessons/custom_datasets/quiz.yaml",
-        "ftcourse/lessons/lora_peft/quiz.yaml", "ftcourse/lessons/evaluation/quiz.yaml"]
-    assert list(engine.load_bank()) == ["01", "02", "03", "04"]
+        "ftcourse/lessons/lora_peft/quiz.yaml", "ftcourse/lessons/evaluation/quiz.yaml",
+        "ftcourse/lessons/instruction_tuning/quiz.yaml"]
+    assert list(engine.load_bank()) == ["01", "02", "03", "04", "05"]
     assert [lesson.name for lesson in engine.load_bank().values()] == [found.name for found in LESSONS]
     # no bank file outside a lesson's folder, none in a folder that is no lesson, no old bank left
     assert sorted(catalogue.PACKAGE.glob("**/quiz.yaml")) == sorted(found.quiz_bank for found in LESSONS)
     assert not (catalogue.ROOT / "ftcourse" / "quiz" / "bank").exists()
-    assert not catalogue.lesson("05").quiz_bank.exists(), "the graded quiz has no practice bank"
+    assert not catalogue.lesson("06").quiz_bank.exists(), "the graded quiz has no practice bank"
 
 
-@pytest.mark.parametrize("code", ["01", "02", "03", "04"])
+@pytest.mark.parametrize("code", ["01", "02", "03", "04", "05"])
 def test_each_lesson_has_ten_automatic_questions(code):
     automatic = [q for q in engine.lesson(code).questions if q.type in AUTOMATIC]
     assert len(automatic) >= 10
@@ -48,6 +49,7 @@ def test_each_lesson_has_one_open_question_for_self_study():
     assert "before" in engine.question("02-duplicates-by-body").prompt and "shuffle=True" in model["02"]
     assert "init_lora_weights=False" in model["03"] and "Kaiming-uniform" in model["03"]
     assert "bootstrap" in model["04"] and "0.83 to 0.87" in model["04"]
+    assert "ignore_index=-100" in model["05"] and "DataCollatorForSeq2Seq" in model["05"]
 
 
 def test_ids_are_unique_across_the_bank():
@@ -73,7 +75,7 @@ def test_every_right_answer_is_accepted():
 
 def test_listed_wrong_answers_are_judged_wrong_with_their_own_explanation():
     listed = [q for q in engine.select() if q.wrong]
-    assert {q.lesson for q in listed} == {"01", "02", "03", "04"}
+    assert {q.lesson for q in listed} == {"01", "02", "03", "04", "05"}
     assert {q.type for q in listed} == {"numeric", "text"}
     assert all(q.wrong for q in engine.select() if q.type in ("numeric", "text")), "every one lists some"
     for q in listed:
@@ -251,7 +253,7 @@ def test_a_group_needs_two_questions(tmp_path):
     assert engine.lesson_problems(both, "01") == []
 
 
-@pytest.mark.parametrize("code", ["01", "02", "03", "04"])
+@pytest.mark.parametrize("code", ["01", "02", "03", "04", "05"])
 def test_each_lesson_has_twelve_judgement_questions(code):
     """Diagnosis and judgement (reading a curve, choosing a setting or a metric, spotting leakage),
     not only recall."""

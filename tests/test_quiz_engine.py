@@ -115,10 +115,10 @@ def test_lessons_by_code_or_name(name):
 
 def test_unknown_lessons_and_questions_list_the_valid_ones():
     with pytest.raises(CourseError, match=r"no quiz for lesson '07': use one of 01 \(01_trainer_api\), "
-                                          r".*04 \(04_evaluation\)$"):
+                                          r".*04 \(04_evaluation\), 05 \(05_instruction_tuning\)$"):
         engine.lesson("07")
-    with pytest.raises(CourseError, match=r"no quiz for lesson '05'"):  # the graded quiz has no practice questions
-        engine.lesson("05")
+    with pytest.raises(CourseError, match=r"no quiz for lesson '06'"):  # the graded quiz has no practice questions
+        engine.lesson("06")
     last_03, last = engine.lesson("03").questions[-1].id, engine.select()[-1].id
     with pytest.raises(CourseError, match="no question '03-lora-r' in the quiz bank: use one of 03-rank-double, "
                                           f".*, 03-zero-b, .*{last_03}$") as raised:

@@ -350,3 +350,272 @@ def test_confidence_interval_as_the_open_answer_states():
     parameters = inspect.signature(compute).parameters
     assert parameters["strategy"].default == "simple" and "bootstrap" in str(parameters["strategy"].annotation)
     assert 'strategy="bootstrap"' in model_answer
+
+
+# --- lesson 05: the chat model's files, collators, generation, LoRA on a decoder, TRL -------------------------
+# The tokenizer, chat template and configs are the course's own SmolLM2-135M-Instruct files (read, never
+# changed); the models are small random Llamas, or the chat model's shapes on the meta device.
+
+def chat_dir():
+    from conftest import REAL_HOME
+    from ftcourse.shared import assets
+
+    return REAL_HOME / "assets" / assets.CHAT_MODEL.name
+
+
+def chat_tokenizer():
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(chat_dir())
+
+
+def small_llama(vocab=64, **sizes):
+    """A random Llama-style causal LM on the CPU, small except where `sizes` says otherwise."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    config = LlamaConfig(**{"hidden_size": 16, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8,
+                            "intermediate_size": 32, "num_hidden_layers": 1, "vocab_size": vocab,
+                            "max_position_embeddings": 8192, "tie_word_embeddings": True, "pad_token_id": 2,
+                            "bos_token_id": 1, "eos_token_id": 2, **sizes})
+    return LlamaForCausalLM(config).eval()
+
+
+def test_chat_model_sizes_and_logits():
+    import json
+
+    import torch
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(chat_dir())
+    assert (config.num_hidden_layers, config.hidden_size, config.num_attention_heads, config.num_key_value_heads,
+            config.head_dim, config.intermediate_size, config.vocab_size) == (30, 576, 9, 3, 64, 1536, 49152)
+    assert config.tie_word_embeddings and config.eos_token_id == config.pad_token_id == 2
+    generation = json.loads((chat_dir() / "generation_config.json").read_text())
+    assert generation["eos_token_id"] == 2
+    assert not {"max_length", "max_new_tokens", "do_sample", "temperature", "top_p"} & set(generation)
+    model = small_llama(vocab=config.vocab_size)
+    with torch.no_grad():
+        logits = model(input_ids=torch.arange(3, 15).unsqueeze(0)).logits
+    assert tuple(logits.shape) == (1, 12, 49152) and logits.numel() == answer("05-logits-size")
+
+
+def test_chat_template_as_the_questions_state():
+    from transformers import BatchEncoding
+
+    tokenizer = chat_tokenizer()
+    assert tokenizer.pad_token == tokenizer.eos_token == "<|im_end|>" and tokenizer.pad_token_id == 2
+    assert tokenizer.padding_side == "right"
+    assert 1 not in tokenizer("Hi there")["input_ids"], "the tokenizer adds no start token of its own"
+    user = [{"role": "user", "content": "Hi"}]
+    text = tokenizer.apply_chat_template(user, tokenize=False)
+    assert text.startswith("<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face"
+                           "<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n")
+    prompt = tokenizer.apply_chat_template(user, tokenize=False, add_generation_prompt=True)
+    assert prompt == text + "<|im_start|>assistant\n"
+    defaults = inspect.signature(tokenizer.apply_chat_template).parameters
+    assert defaults["tokenize"].default is True and defaults["return_dict"].default is True
+    found = tokenizer.apply_chat_template(user)
+    assert isinstance(found, BatchEncoding) and set(found) == {"input_ids", "attention_mask"}
+
+    conversation = [{"role": "user", "content": "Name a colour."}, {"role": "assistant", "content": "Blue."}]
+    ids = tokenizer.apply_chat_template(conversation)["input_ids"]
+    prompt_ids = tokenizer.apply_chat_template(conversation[:1], add_generation_prompt=True)["input_ids"]
+    assert ids[:len(prompt_ids)] == prompt_ids
+    trained = tokenizer.convert_ids_to_tokens(ids[len(prompt_ids):])
+    assert trained == ["Blue", ".", "<|im_end|>", "Ċ"] and len(trained) == answer("05-trained-tokens")
+    # 05-assistant-prefix: a header the model wrote itself survives skip_special_tokens but for <|im_start|>
+    before = tokenizer.apply_chat_template(conversation[:1], tokenize=False)  # no generation prompt
+    header = tokenizer.apply_chat_template(conversation, tokenize=False)[len(before):]
+    assert header == "<|im_start|>assistant\nBlue.<|im_end|>\n"
+    written = tokenizer(header, add_special_tokens=False)["input_ids"]
+    assert tokenizer.decode(written, skip_special_tokens=True) == "assistant\nBlue.\n"
+
+
+def collated(collator, examples):
+    try:
+        return collator(examples)
+    except ValueError:
+        return None
+
+
+def encoded(length, prompt, end=2):
+    """An encoded example: `length` ids ending in <|im_end|> and a newline, the first `prompt` labels -100."""
+    ids = [100 + i for i in range(length - 2)] + [end, 198]
+    return {"input_ids": ids, "attention_mask": [1] * length, "labels": [-100] * prompt + ids[prompt:]}
+
+
+def test_collators_as_the_questions_state():
+    """05-masked-count, 05-lm-collator-labels, 05-never-stops and the graded label-collator, with the chat
+    model's tokenizer."""
+    import torch
+    from transformers import (DataCollatorForLanguageModeling, DataCollatorForSeq2Seq, DataCollatorWithPadding,
+                              default_data_collator)
+
+    tokenizer = chat_tokenizer()
+    pair = [encoded(48, 41), encoded(60, 51)]
+    batch = DataCollatorForSeq2Seq(tokenizer)(pair)
+    assert tuple(batch["labels"].shape) == (2, 60)
+    assert int((batch["labels"] == -100).sum()) == answer("05-masked-count")
+    assert batch["attention_mask"][0, 48:].eq(0).all() and batch["input_ids"][0, 48:].eq(2).all()
+
+    lm = DataCollatorForLanguageModeling(tokenizer, mlm=False)
+    plain = lm([{k: v for k, v in example.items() if k != "labels"} for example in pair])
+    ids, labels = plain["input_ids"], plain["labels"]
+    assert torch.equal(labels == -100, ids == 2), "every <|im_end|>, padding or not, loses its label"
+    assert torch.equal(labels[ids != 2], ids[ids != 2]), "the prompt is trained again"
+    assert (labels[:, :41] != -100).all()
+    assert set(engine.question("05-lm-collator-labels").answer) == {0, 2}
+
+    works = set()
+    collators = {"DataCollatorWithPadding": DataCollatorWithPadding(tokenizer),
+                 "DataCollatorForLanguageModeling": lm, "DataCollatorForSeq2Seq": DataCollatorForSeq2Seq(tokenizer),
+                 "default_data_collator": default_data_collator}
+    for letter, text in GRADED["label-collator"].choices.items():
+        name = next(n for n in collators if f"`{n}" in text)
+        found = collated(collators[name], pair)
+        kept = found is not None and all(found["labels"][i, :len(e["labels"])].tolist() == e["labels"]
+                                          for i, e in enumerate(pair))
+        if kept and (found["labels"][0, 48:] == -100).all():
+            works.add(letter)
+    assert works == {KEY["label-collator"]}
+
+
+def test_generation_as_the_questions_state():
+    """05-output-length, 05-prompt-in-output, 05-greedy-for-eval: transformers' defaults with this model's
+    generation config."""
+    import torch
+    from transformers import GenerationConfig
+
+    model = small_llama()
+    model.generation_config = GenerationConfig.from_pretrained(chat_dir())
+    prompt = torch.randint(3, 64, (1, 150), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        output = model.generate(input_ids=prompt, attention_mask=torch.ones_like(prompt), suppress_tokens=[2])
+    assert output.shape[1] == answer("05-output-length") and torch.equal(output[0, :150], prompt[0])
+    assert GenerationConfig._get_default_generation_params()["do_sample"] is False
+    with torch.no_grad():
+        again = model.generate(input_ids=prompt, attention_mask=torch.ones_like(prompt), suppress_tokens=[2])
+    assert torch.equal(output, again), "greedy decoding repeats itself"
+
+
+def test_the_model_shifts_the_labels():
+    """05-shifted-labels: labels aligned with input_ids train the next token; shifted ones, the one after."""
+    import torch
+    import torch.nn.functional as F
+
+    model = small_llama()
+    ids = torch.randint(3, 64, (1, 20), generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        logits = model(input_ids=ids).logits[0]
+        aligned = model(input_ids=ids, labels=ids).loss
+        shifted = model(input_ids=ids, labels=torch.cat([ids[:, 1:], torch.tensor([[-100]])], dim=1)).loss
+    assert aligned.item() == pytest.approx(F.cross_entropy(logits[:-1], ids[0, 1:]).item(), rel=1e-5)
+    assert shifted.item() == pytest.approx(F.cross_entropy(logits[:-2], ids[0, 2:]).item(), rel=1e-5)
+
+
+def meta_chat_model(**changes):
+    import torch
+    from transformers import AutoConfig, LlamaForCausalLM
+
+    config = AutoConfig.from_pretrained(chat_dir())
+    for name, value in changes.items():
+        setattr(config, name, value)
+    with torch.device("meta"):
+        return LlamaForCausalLM(config)
+
+
+@pytest.mark.parametrize("expected, settings, wrong", [
+    (lambda: answer("05-kv-count"), {"r": 8, "target_modules": ["k_proj", "v_proj"]}, "05-kv-count"),
+    (lambda: answer("05-all-linear-count"), {"r": 16, "target_modules": "all-linear"}, "05-all-linear-count"),
+    (lambda: KEY["gqa-qkv-params"], {"r": 16, "target_modules": ["q_proj", "k_proj", "v_proj"]}, None),
+], ids=["05-kv-count", "05-all-linear-count", "graded gqa-qkv-params"])
+def test_decoder_lora_counts(expected, settings, wrong):
+    """The counts on the chat model's own shapes, and the grouped-query slip: k and v as wide as q."""
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    model = get_peft_model(meta_chat_model(), LoraConfig(task_type=TaskType.CAUSAL_LM, **settings))
+    assert model.get_nb_trainable_parameters()[0] == expected()
+    assert all("lora_" in name for name, p in model.named_parameters() if p.requires_grad), "no head trains"
+    assert not any(name.startswith("base_model.model.lm_head.lora") for name, _ in model.named_parameters())
+    no_gqa = get_peft_model(meta_chat_model(num_key_value_heads=9), LoraConfig(task_type=TaskType.CAUSAL_LM,
+                                                                              **settings))
+    if wrong:
+        assert no_gqa.get_nb_trainable_parameters()[0] in [w for w, _ in engine.question(wrong).wrong]
+    if settings["target_modules"] == "all-linear":  # "all-linear" leaves the output layer out
+        names = sorted(model.peft_config["default"].target_modules) + ["lm_head"]
+        with_head = get_peft_model(meta_chat_model(), LoraConfig(task_type=TaskType.CAUSAL_LM, r=16,
+                                                                 target_modules=names))
+        assert with_head.get_nb_trainable_parameters()[0] in [w for w, _ in engine.question(wrong).wrong]
+    else:
+        assert no_gqa.get_nb_trainable_parameters()[0] != KEY["gqa-qkv-params"]
+
+
+def test_causal_lm_lora_defaults_and_merge():
+    """05-no-new-head and 05-merged-model: nothing but the adapters trains, and merging gives a plain Llama;
+    05-qlora-what: a 4-bit load leaves the output layer unquantized."""
+    from peft import LoraConfig, TaskType, get_peft_model
+    from transformers import LlamaForCausalLM
+    from transformers.quantizers.base import get_keys_to_not_convert
+
+    model = get_peft_model(meta_chat_model(), LoraConfig(task_type=TaskType.CAUSAL_LM, r=8))
+    assert model.peft_config["default"].target_modules == {"q_proj", "v_proj"}
+    assert model.peft_config["default"].modules_to_save is None
+    assert "lm_head" in get_keys_to_not_convert(meta_chat_model())
+    base = small_llama()
+    size = base.num_parameters()
+    merged = get_peft_model(base, LoraConfig(task_type=TaskType.CAUSAL_LM, r=4)).merge_and_unload()
+    assert type(merged) is LlamaForCausalLM and merged.num_parameters() == size
+
+
+def test_sft_config_defaults():
+    """05-sft-cpu-bf16 and the graded sft-defaults: each choice tried against TRL's and transformers' defaults."""
+    import torch
+    from transformers import TrainingArguments
+    from trl import SFTConfig
+
+    with pytest.warns(FutureWarning):  # gradient_checkpointing is an alias of activation_checkpointing now
+        sft = SFTConfig("out", use_cpu=True, report_to="none")
+    plain = TrainingArguments("out", report_to="none")
+    assert (sft.learning_rate, sft.logging_steps, sft.bf16) == (2e-5, 10, True)
+    assert (plain.learning_rate, plain.logging_steps, plain.bf16) == (5e-5, 500, False)
+    assert sft.activation_checkpointing is True and not plain.activation_checkpointing
+    assert sft.completion_only_loss is None and sft.assistant_only_loss is False
+    choices = {"learning_rate=2e-5": lambda c: c.learning_rate == 2e-5,
+               "per_device_train_batch_size=1": lambda c: c.per_device_train_batch_size == 1,
+               "gradient checkpointing turned on": lambda c: bool(c.activation_checkpointing),
+               "num_train_epochs=1": lambda c: c.num_train_epochs == 1}
+    differs = set()
+    for letter, text in GRADED["sft-defaults"].choices.items():
+        holds = next(check for name, check in choices.items() if name in text)
+        if holds(sft) and not holds(plain):
+            differs.add(letter)
+    assert differs == set(KEY["sft-defaults"])
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="Your setup doesn't support bf16/gpu"):
+            SFTConfig("out", report_to="none")
+        assert SFTConfig("out", bf16=False, report_to="none").bf16 is False
+
+
+def test_sft_trainer_masks_the_prompt_and_refuses_assistant_only_loss(tmp_path):
+    """05-sft-completion and 05-assistant-only, on a small random model with the chat model's tokenizer."""
+    import datasets
+    from trl import SFTConfig, SFTTrainer
+
+    datasets.disable_progress_bars()
+    tokenizer = chat_tokenizer()
+    user, reply = [{"role": "user", "content": "Name a colour."}], [{"role": "assistant", "content": "Blue."}]
+    args = dict(output_dir=str(tmp_path), use_cpu=True, bf16=False, report_to="none", activation_checkpointing=False)
+    trainer = SFTTrainer(model=small_llama(vocab=len(tokenizer)), args=SFTConfig(**args), processing_class=tokenizer,
+                         train_dataset=datasets.Dataset.from_list([{"prompt": user, "completion": reply}]))
+    row = trainer.train_dataset[0]
+    ids = tokenizer.apply_chat_template(user + reply)["input_ids"]
+    masked = len(tokenizer.apply_chat_template(user, add_generation_prompt=True)["input_ids"])
+    assert list(row["input_ids"]) == ids
+    assert list(row["labels"]) == [-100] * masked + ids[masked:]
+    assert len(ids) - masked == answer("05-trained-tokens")
+    with pytest.raises(ValueError, match="not training-compatible"):
+        SFTTrainer(model=small_llama(vocab=len(tokenizer)), processing_class=tokenizer,
+                   args=SFTConfig(**args, assistant_only_loss=True),
+                   train_dataset=datasets.Dataset.from_list([{"messages": user + reply}]))

@@ -1,4 +1,4 @@
-"""The graded quiz (lesson 05): a key that a guessing strategy cannot exploit, kept out of the package
+"""The graded quiz (lesson 06): a key that a guessing strategy cannot exploit, kept out of the package
 and out of the student's notebook, and visible checks that judge the form of an answer, never whether it
 is right. Nothing is executed: the key is parsed from the hidden tests of the instructor's source."""
 import inspect
@@ -55,8 +55,9 @@ def key_patterns(q) -> list:
 # --- the key and the questions agree ------------------------------------------------------------------
 
 def test_the_notebook_parses_into_parts_with_a_key_for_every_question():
-    assert [part.name for part in parts()] == ["answers_01", "answers_02", "answers_03", "answers_04", "answers_all"]
-    assert len(questions()) == 16 and len({q.id for q in questions()}) == 16
+    assert [part.name for part in parts()] == ["answers_01", "answers_02", "answers_03", "answers_04", "answers_05",
+                                               "answers_all"]
+    assert len(questions()) == 19 and len({q.id for q in questions()}) == 19
     assert len(open_questions()) == 5
     for q in questions():
         if kind(q) in CHOICE_FORMS:
@@ -111,7 +112,8 @@ def test_the_same_letter_for_every_choice_question_fails_each_part(letter, part)
 
 
 def test_every_part_but_the_numbers_has_a_choice_question():
-    assert [part.name for part in CHOICE_PARTS] == ["answers_01", "answers_02", "answers_03", "answers_04"]
+    assert [part.name for part in CHOICE_PARTS] == ["answers_01", "answers_02", "answers_03", "answers_04",
+                                                    "answers_05"]
 
 
 # --- (c) the key stays out of the package -----------------------------------------------------------------
@@ -254,7 +256,7 @@ def test_missing_and_unknown_answers_are_named():
 # --- (e) the student's notebook ----------------------------------------------------------------------------
 
 def test_the_student_notebook_holds_no_hidden_tests_and_no_key():
-    path = lesson("05").student
+    path = lesson("06").student
     raw = path.read_text(encoding="utf-8")  # outputs and metadata included
     student = json.loads(raw)
     sources = ["".join(cell["source"]) for cell in student["cells"]]

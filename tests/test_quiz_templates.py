@@ -19,7 +19,7 @@ def draws(name, count=DRAWS):
 def test_every_template_is_checked_here_and_its_draws_are_fresh():
     checked = {"padding_tokens", "warmup_steps", "total_steps", "accuracy_logits", "split_size", "batch_calls",
                "lora_count", "lora_scaling", "rslora_scaling", "rank_factor", "binary_f1", "macro_f1",
-               "majority_baseline", "rouge2", "seqeval_f1"}
+               "majority_baseline", "rouge2", "seqeval_f1", "decoder_lora_count"}
     assert set(templates.TEMPLATES) == checked, "a new template needs its library check below"
     for name, template in templates.TEMPLATES.items():
         values = draws(name, 12)
@@ -219,13 +219,53 @@ def test_seqeval_matches_seqeval():
         assert accuracy_score([v["reference"]], [v["predicted"]]) == pytest.approx(v["token_accuracy"])
 
 
+# --- lesson 05 -------------------------------------------------------------------------------------------
+
+def meta_llama(v, layers=2):
+    """A Llama-style causal LM with the drawn sizes (fewer layers, a tiny vocabulary), on the meta device."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(hidden_size=v["hidden"], num_attention_heads=v["heads"], num_key_value_heads=v["kv_heads"],
+                         head_dim=v["head_dim"], intermediate_size=v["inner"], num_hidden_layers=layers,
+                         vocab_size=64, tie_word_embeddings=True)
+    with torch.device("meta"):
+        return LlamaForCausalLM(config)
+
+
+def test_the_decoder_layout_is_llama_s():
+    import torch
+
+    v = draws("decoder_lora_count", 1)[0]
+    linears = {name.split(".")[-1]: (m.in_features, m.out_features) for name, m in meta_llama(v, 1).named_modules()
+               if isinstance(m, torch.nn.Linear) and ".layers.0." in name}
+    assert linears == templates.decoder_linears(v["hidden"], v["heads"], v["kv_heads"], v["head_dim"], v["inner"])
+
+
+def test_decoder_lora_counts_match_peft():
+    """The solver on the drawn sizes with 2 layers (the rule per layer is the same) against peft's count."""
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    for v in draws("decoder_lora_count", 8):
+        small = templates.DECODER_LORA_COUNT.solve({**v, "layers": 2})
+        model = get_peft_model(meta_llama(v), LoraConfig(task_type=TaskType.CAUSAL_LM, r=v["r"],
+                                                         target_modules=list(v["targets"])))
+        assert model.get_nb_trainable_parameters()[0] == small["answer"] == 2 * v["per_layer"], v
+        if v["kv_heads"] != v["heads"]:  # the slip of giving k_proj and v_proj as many heads as q_proj
+            plain = {**v, "kv_heads": v["heads"]}
+            without_gqa = get_peft_model(meta_llama(plain), LoraConfig(task_type=TaskType.CAUSAL_LM, r=v["r"],
+                                                                       target_modules=list(v["targets"])))
+            assert without_gqa.get_nb_trainable_parameters()[0] * v["layers"] // 2 == \
+                templates.DECODER_LORA_COUNT.mistakes["no_gqa"](v)
+
+
 # --- template questions in the quiz ---------------------------------------------------------------------------
 
 FRESH = [q for q in engine.select() if q.template]
 
 
 def test_each_lesson_has_template_questions_whose_texts_are_filled():
-    assert {q.lesson for q in FRESH} == {"01", "02", "03", "04"}
+    assert {q.lesson for q in FRESH} == {"01", "02", "03", "04", "05"}
     for q in FRESH:
         for seed in range(20):
             drawn = engine.Quiz(q.lesson, seed=seed).questions

@@ -24,7 +24,7 @@ from ftcourse.instructor.sample_class import (COLLECTED_SECRET, FOLDER, NEAR_COP
 from ftcourse.shared.catalogue import lesson
 from ftcourse.shared.errors import CourseError
 
-QUIZ = "05_practice_quiz"
+QUIZ = "06_practice_quiz"
 OPEN = ["open1", "open2", "open3", "open4", "open5"]
 EXPECTED = json.loads((FOLDER / "expected.json").read_text())  # the autograded scores of the sample class
 BY_HAND = 2 + 1.5 + 1 + 2 + 0  # the points `term` gives near_copy_a's open answers
@@ -34,9 +34,9 @@ BY_HAND = 2 + 1.5 + 1 + 2 + 0  # the points `term` gives near_copy_a's open answ
 
 
 def test_the_rubrics_cover_every_open_question_and_add_up():
-    rubrics = rubric.load("05")
+    rubrics = rubric.load("06")
     assert sorted(rubrics) == OPEN
-    cells = rubric.manual_cells(nbformat.read(str(lesson("05").source), 4))
+    cells = rubric.manual_cells(nbformat.read(str(lesson("06").source), 4))
     assert {cell: r.points for cell, r in rubrics.items()} == {cell: cells[cell] for cell in OPEN}
     assert all(r.comments for r in rubrics.values())
 
@@ -49,14 +49,14 @@ def test_a_rubric_that_does_not_add_up_is_refused(tmp_path, monkeypatch):
 
     class Fake:
         instructor = tmp_path
-        source = lesson("05").source
+        source = lesson("06").source
 
     monkeypatch.setattr(module, "find_lesson", lambda name: Fake)
     with pytest.raises(CourseError, match="add up to 5 points, the cell is worth 2"):
-        module.load("05")
+        module.load("06")
     broken.write_text(yaml.safe_dump({"ex1_tests": {"criteria": []}}))
     with pytest.raises(CourseError, match="not a cell graded by hand"):
-        module.load("05")
+        module.load("06")
 
 
 def test_points_are_asked_again_until_valid():
@@ -141,7 +141,7 @@ def test_grading_nbgrader_collects_own_folder_keeps_the_submissions(tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (["grade", "--manual"], "no gradebook in"),
     (["grade"], "name the submissions to grade"),
-    (["export", "--due", "05"], "write it as ASSIGNMENT=DATE"),
+    (["export", "--due", "06"], "write it as ASSIGNMENT=DATE"),
     (["report", "--threshold", "2"], "give a similarity between 0 and 1"),
     (["lab", "--workspace", "x"], "--workspace goes with --instructor"),
 ])
@@ -215,7 +215,7 @@ def term(graded_class, tmp_path_factory):
     way), then one autograded score adjusted with a comment. (workspace, the two sessions' output)"""
     workspace = tmp_path_factory.mktemp("term") / "workspace"
     shutil.copytree(graded_class[1], workspace)
-    base = ["grade", "--manual", "--workspace", str(workspace), "--assignment", "05", "--student", "near_copy_a"]
+    base = ["grade", "--manual", "--workspace", str(workspace), "--assignment", "06", "--student", "near_copy_a"]
     # open1: "5" is refused, then 2 with ready-made comment 1; open2: 1.5 and a typed comment; then quit
     code, first, err = typed(*base, text="5\n2\n1\n1.5\nsay why batches are faster\nq\n")
     assert code == 0, err[-2000:]
@@ -247,11 +247,11 @@ def test_hand_grading_shows_the_rubric_checks_points_and_resumes(term):
     assert "model answer:" in first and "rubric:" in first and "[1] TrainingArguments gathers" in first
     assert "5 is outside 0-2" in first
     assert "stopped: what you graded is saved" in first and "graded 2, skipped 0, left 3" in first
-    assert "[1/3] near_copy_a · 05_practice_quiz · open3" in second  # resumed where it stopped
+    assert "[1/3] near_copy_a · 06_practice_quiz · open3" in second  # resumed where it stopped
     scores, comments, total = _grades_of(workspace, "near_copy_a", QUIZ)
     assert {c: scores[c] for c in OPEN} == {"open1": (2.0, False), "open2": (1.5, False), "open3": (1.0, False),
                                            "open4": (2.0, False), "open5": (0.0, False)}
-    assert comments["open1"] == rubric.load("05")["open1"].comments[0]
+    assert comments["open1"] == rubric.load("06")["open1"].comments[0]
     assert comments["open2"] == "say why batches are faster"
     assert comments["open3"] is None and comments["open5"] == "give an advantage besides memory"
     assert total == EXPECTED["near_copy_a"][QUIZ] + BY_HAND
@@ -266,7 +266,7 @@ def test_feedback_folders_zips_and_release_carry_the_hand_grading(term, tmp_path
 
     workspace, _, _ = term
     exchange = tmp_path / "exchange"
-    code, out, err = run_ftcourse("feedback", "--workspace", str(workspace), "--assignment", "05",
+    code, out, err = run_ftcourse("feedback", "--workspace", str(workspace), "--assignment", "06",
                                   "--student", "near_copy_a", "--student", "near_copy_b", "--release",
                                   "--exchange", str(exchange))
     assert code == 0, err[-2000:]
@@ -287,7 +287,7 @@ def test_feedback_folders_zips_and_release_carry_the_hand_grading(term, tmp_path
     released = exchange / "ftcourse" / "feedback" / f"{notebook_hash(secret=COLLECTED_SECRET, notebook_id=QUIZ)}.html"
     assert released.is_file()
     assert "waiting to be graded by hand" in (workspace / "handback" / "near_copy_b" / "scores.csv").read_text()
-    assert "near_copy_b: near_copy_b.zip, 1 feedback page(s), released: 05_practice_quiz" in out
+    assert "near_copy_b: near_copy_b.zip, 1 feedback page(s), released: 06_practice_quiz" in out
     assert "near_copy_a: near_copy_a.zip, 1 feedback page(s), released: none" in out
     assert "no submission_secret.txt" in out
 
@@ -305,11 +305,11 @@ def test_exports_carry_scores_points_and_late_penalties(term, tmp_path):
     out_dir = tmp_path / "export"
     # near_copy_b handed the quiz in at 2026-10-02 09:30 UTC (its timestamp.txt): 9.5 hours late
     code, out, err = run_ftcourse("export", "--workspace", str(workspace), "--out", str(out_dir), "--roster",
-                                  str(roster), "--due", "05=2026-10-01 23:59", "--penalty", "per_day",
+                                  str(roster), "--due", "06=2026-10-01 23:59", "--penalty", "per_day",
                                   "--percent-per-day", "10")
     assert code == 0, err[-2000:]
     lost = EXPECTED["near_copy_b"][QUIZ] / 10  # one started day late: 10% of the score
-    assert f"late: near_copy_b 05_practice_quiz: 9.5 h after the due date, -{lost:g} points" in out
+    assert f"late: near_copy_b 06_practice_quiz: 9.5 h after the due date, -{lost:g} points" in out
     from nbgrader.api import Gradebook
 
     names = ["01_trainer_api", "02_custom_datasets", "03_lora_peft", "04_evaluation", QUIZ]
@@ -321,7 +321,7 @@ def test_exports_carry_scores_points_and_late_penalties(term, tmp_path):
     canvas = (out_dir / "canvas.csv").read_text().splitlines()
     assert canvas == [
         "Student,ID,SIS User ID,SIS Login ID,Section,01_trainer_api,02_custom_datasets,03_lora_peft,"
-        "04_evaluation,05_practice_quiz",
+        "04_evaluation,06_practice_quiz",
         f"Points Possible,,,,,{possible}",
         f'"Lovelace, Ada",101,near_copy_a,near_copy_a,A,0,{copied},0,0,{quiz_a}',
         f'"Byte, Bob",102,near_copy_b,near_copy_b,A,0,{copied},0,0,',  # open answers not graded yet
@@ -343,8 +343,8 @@ def test_exports_carry_scores_points_and_late_penalties(term, tmp_path):
                                                                                 str(raw - raw / 10))
     assert nbgrader[("near_copy_a", QUIZ)]["score"] == str(float(quiz_a))
     problems = (out_dir / "problems.csv").read_text()
-    assert "near_copy_b,05_practice_quiz,5 answer(s) still to be graded by hand" in problems
-    assert "ghost,05_practice_quiz,no submission: exported as 0" in problems
+    assert "near_copy_b,06_practice_quiz,5 answer(s) still to be graded by hand" in problems
+    assert "ghost,06_practice_quiz,no submission: exported as 0" in problems
     assert "blank,,in the gradebook but not in the roster" in problems
     assert problems.count("\n") - 1 == len([line for line in out.splitlines() if line.startswith("  ")])
 

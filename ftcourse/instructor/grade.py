@@ -94,6 +94,26 @@ def grade(source, settings, workers=None, assignments=None, log=print) -> list:
     return rows
 
 
+def prepare_lessons(assignments, profile: str, log) -> None:
+    """Give each lesson's `prepare_grading(course)` (optional, in its checks module) one run before
+    the submissions: work that is the same for every student, e.g. scoring a base model, done once
+    here, where the course's data folder is writable, and only read by the sandboxed checks."""
+    import importlib
+
+    from ..shared.catalogue import lesson as find_lesson
+    from ..student.setup import prepare
+
+    for assignment in assignments:
+        try:
+            checks = importlib.import_module(f"{find_lesson(assignment).package}.checks")
+        except (ImportError, CourseError):
+            continue
+        if callable(getattr(checks, "prepare_grading", None)):
+            started = time.perf_counter()
+            checks.prepare_grading(prepare(profile))
+            log(f"{assignment}: prepared for grading in {time.perf_counter() - started:.0f} s")
+
+
 def _grade(source, settings, workers, assignments, scratch, log, Gradebook, MissingEntry, CsvExportPlugin):
     workspace = Path(settings.workspace)
     config = grading_config(settings)
@@ -124,6 +144,7 @@ def _grade(source, settings, workers, assignments, scratch, log, Gradebook, Miss
         f"profile: {workers} at a time, {settings.threads} torch thread(s) each, kernels "
         f"{'sandboxed' if settings.sandbox else 'NOT sandboxed'}, tests outside the kernels")
 
+    prepare_lessons(sorted({assignment for _, assignment in jobs}), settings.profile, log)
     install_kernelspec(scratch / "jupyter")
     env = {**os.environ, "JUPYTER_PATH": str(scratch / "jupyter")}
     timings = _timings(workspace)

@@ -6,7 +6,9 @@ function the student wrote (a `compute_metrics`, a formula, a bootstrap), the ca
 plain data: this process runs the exercise's answer cell once, on its own, with the lesson's
 set-up (`course`, `profile` and whatever the lesson's `ANSWER_CONTEXT` offers), then calls the
 function on the grader's inputs and sends back plain values. Anything else the answer returns, and
-anything it prints, never reaches the grader.
+anything it prints, never reaches the grader. An input that is one of the lesson's own objects (a
+base model the lesson offers with `portable.offer`) travels as its name, and this process passes
+its own copy, built from `ANSWER_CONTEXT`.
 """
 import contextlib
 import importlib
@@ -14,7 +16,7 @@ import io
 import os
 import sys
 
-from ..shared.portable import Unportable, decode, encode
+from ..shared.portable import Offered, Unportable, decode, encode
 from .cells import free_names
 from .channel import Channel, ChannelClosed
 
@@ -26,13 +28,18 @@ def failure(err: BaseException) -> str:
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
-def context(lesson: str, profile: str, source: str) -> dict:
-    """The names the answer cell may use besides its own: the course's set-up, if it reads it."""
+def lesson_builders(lesson: str) -> dict:
+    """The lesson's `ANSWER_CONTEXT`: name -> builder taking the course set-up."""
     try:
         checks = importlib.import_module(f"ftcourse.lessons.{lesson[3:]}.checks")
-        builders = dict(getattr(checks, "ANSWER_CONTEXT", {}))
+        return dict(getattr(checks, "ANSWER_CONTEXT", {}))
     except ImportError:
-        builders = {}
+        return {}
+
+
+def context(lesson: str, profile: str, source: str) -> dict:
+    """The names the answer cell may use besides its own: the course's set-up, if it reads it."""
+    builders = lesson_builders(lesson)
     wanted = free_names(source)
     namespace = {"__name__": "__main__"}
     if wanted & (SETUP_NAMES | set(builders)):
@@ -49,6 +56,31 @@ def context(lesson: str, profile: str, source: str) -> dict:
         go_offline()
         metrics.install()
     return namespace
+
+
+def resolve_offered(values, lesson: str, profile: str, namespace: dict):
+    """`values` (a call's args or kwargs) with each `Offered` stand-in replaced by this process's own
+    copy of the lesson's object of that name (built once, from `ANSWER_CONTEXT`)."""
+    built = namespace.setdefault("__offered__", {})
+
+    def real(value):
+        if not isinstance(value, Offered):
+            return value
+        if value.name not in built:
+            builders = lesson_builders(lesson)
+            if value.name not in builders:
+                raise Unportable(f"the lesson offers no {value.name!r}")
+            if "course" not in namespace:
+                from ..student.setup import prepare
+
+                course = prepare(profile)
+                namespace.update(course=course, profile=course.profile)
+            built[value.name] = builders[value.name](namespace["course"])
+        return built[value.name]
+
+    if isinstance(values, dict):
+        return {key: real(value) for key, value in values.items()}
+    return [real(value) for value in values]
 
 
 def main(read_fd: int, write_fd: int) -> None:
@@ -77,7 +109,8 @@ def main(read_fd: int, write_fd: int) -> None:
             channel.send({"ok": False, "error": f"the answer cell, run on its own, defines no function {name}"})
             continue
         try:
-            args, kwargs = decode(message.get("args", [])), decode(message.get("kwargs", {}))
+            args = resolve_offered(decode(message.get("args", [])), start["lesson"], start["profile"], namespace)
+            kwargs = resolve_offered(decode(message.get("kwargs", {})), start["lesson"], start["profile"], namespace)
             sink.seek(0)
             sink.truncate()
             with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):

@@ -5,7 +5,7 @@ blank notebook; the lessons whose instructor cells train nothing when answers ar
 a partial one (the first half of the answers): in 03 and 04 a partial run would repeat the blank
 run's training for no new check. Attackers try, each in one way,
 to get points they did not earn or to break the grader, mostly on the cheapest lessons (02 and the
-graded quiz 05); each one's expected score follows from the lesson's points and what the attack
+graded quiz 06); each one's expected score follows from the lesson's points and what the attack
 really achieves. Correct answers written differently and plausible wrong answers are checked per
 exercise by the variants harness (`ftcourse mutants`, see variants.py), not as students here.
 `python -m ftcourse.instructor.sample_class [FOLDER]` writes the notebooks and expected.json.
@@ -21,7 +21,7 @@ from .answers import fill, grade_id, insert_cell, reference_answers
 
 FOLDER = ROOT / "autograder" / "sample_class"
 BLANK_ATTACKS = "02_custom_datasets"  # blank notebooks with added code: no training, fast to grade
-QUIZ = "05_practice_quiz"  # the cheapest lesson: attacks on the grader itself
+QUIZ = "06_practice_quiz"  # the cheapest lesson: attacks on the grader itself
 TIMEOUT_STUDENTS = {"endless_loop"}
 TRAINING_WITHOUT_ANSWERS = {"03_lora_peft", "04_evaluation"}  # instructor cells that train in any submission  # graded apart, with a short cell limit (see tests/test_grading.py)
 
@@ -134,7 +134,7 @@ with open(root / "part3_tests" / "values" / "padding.bin", "wb") as fh:
 # --- two near-copies: the same answers, one handed in with names changed and lines moved ----------
 # near_copy_a wrote lesson 02 in their own way (not the reference answers: the similarity report
 # leaves out code that matches the instructor's model answer) and answered the open questions of
-# lesson 05; near_copy_b handed in the same work with renamed variables and reordered lines (and the
+# lesson 06; near_copy_b handed in the same work with renamed variables and reordered lines (and the
 # open answers' sentences reordered and a few words changed). Both are right: full autograded marks.
 NEAR_COPY_02 = {
     "ex1_answer": """loaded = load_dataset("csv", data_files=course.data_files)
@@ -408,7 +408,8 @@ def build(folder: Path = FOLDER) -> dict:
     assert oversized != reference, "the quiz's reference changed: update the oversized student"
     submit("oversized", QUIZ, fill(blank, oversized), total - part["part1_answer"])
     corrupted = insert_cell(full, CORRUPTER, before=len(full.cells))
-    submit("corrupter", QUIZ, corrupted, part["part5_answer"])
+    # the corrupter spoils the exports of parts 1 to 4; the later parts keep their points
+    submit("corrupter", QUIZ, corrupted, total - sum(part[f"part{n}_answer"] for n in range(1, 5)))
     same_letter = {name: _same_letter(code, forms) for name, code in reference.items()
                    for forms in [_quiz_forms(QUIZ).get(name.replace("_answer", "_tests"), {})]}
     choice_free = sum(quiz[name] for name in quiz

@@ -459,8 +459,56 @@ SEQEVAL = Template("seqeval_f1", 0.005, _seqeval_draw, _seqeval_solve, {
     "token_accuracy": lambda v: v["token_accuracy"],
 })
 
+# --- lesson 05: a Llama-style causal LM ---------------------------------------------------------------------
+
+LLAMA_TARGET_SETS = (("q_proj", "v_proj"), ("k_proj", "v_proj"), ("q_proj", "k_proj", "v_proj"),
+                     ("q_proj", "k_proj", "v_proj", "o_proj"),
+                     ("q_proj", "v_proj", "gate_proj", "up_proj", "down_proj"))
+
+
+def decoder_linears(hidden: int, heads: int, kv_heads: int, head_dim: int, inner: int) -> dict:
+    """Name -> (in, out) of the Linears of one decoder layer of a Llama-style model (grouped-query attention:
+    k_proj and v_proj write `kv_heads` heads, q_proj `heads`)."""
+    queries, keys = heads * head_dim, kv_heads * head_dim
+    return {"q_proj": (hidden, queries), "k_proj": (hidden, keys), "v_proj": (hidden, keys),
+            "o_proj": (queries, hidden), "gate_proj": (hidden, inner), "up_proj": (hidden, inner),
+            "down_proj": (inner, hidden)}
+
+
+def decoder_lora_parameters(v: dict, kv_heads=None) -> int:
+    """LoRA parameters of `v`'s model and targets (with `kv_heads` key/value heads, if given, instead of its own)."""
+    shapes = decoder_linears(v["hidden"], v["heads"], v["kv_heads"] if kv_heads is None else kv_heads, v["head_dim"],
+                             v["inner"])
+    return v["layers"] * sum(v["r"] * sum(shapes[t]) for t in v["targets"])
+
+
+def _decoder_draw(rng):
+    head_dim, heads = rng.choice((64, 128)), rng.choice((8, 12, 16, 24, 32))
+    hidden = heads * head_dim
+    kv_heads = rng.choice([k for k in (1, 2, 4, 8) if heads % k == 0 and k < heads])  # grouped: fewer than heads
+    return {"hidden": hidden, "heads": heads, "kv_heads": kv_heads, "head_dim": head_dim,
+            "inner": rng.choice((2, 3)) * hidden + rng.choice((0, 256, 512)), "layers": rng.choice((16, 22, 24, 28)), "r": rng.choice((4, 8, 16, 32)),
+            "targets": list(rng.choice(LLAMA_TARGET_SETS))}
+
+
+def _decoder_solve(x):
+    shapes = decoder_linears(x["hidden"], x["heads"], x["kv_heads"], x["head_dim"], x["inner"])
+    per_layer = sum(x["r"] * sum(shapes[t]) for t in x["targets"])
+    return {**x, "targets_text": repr(x["targets"]), "queries": x["heads"] * x["head_dim"],
+            "keys": x["kv_heads"] * x["head_dim"], "per_layer": per_layer, "answer": x["layers"] * per_layer}
+
+
+DECODER_LORA_COUNT = Template("decoder_lora_count", 0, _decoder_draw, _decoder_solve, {
+    "no_gqa": lambda v: decoder_lora_parameters(v, kv_heads=v["heads"]),
+    "one_layer": lambda v: v["per_layer"],
+    "full_matrices": lambda v: v["layers"] * sum(i * o for t, (i, o) in decoder_linears(
+        v["hidden"], v["heads"], v["kv_heads"], v["head_dim"], v["inner"]).items() if t in v["targets"]),
+})
+
+
 TEMPLATES = {t.name: t for t in (PADDING, WARMUP, TOTAL_STEPS, ACCURACY, SPLIT, BATCH_CALLS, LORA_COUNT, SCALING,
-                                 RSLORA, RANK_FACTOR, BINARY_F1, MACRO_F1, MAJORITY, ROUGE2, SEQEVAL)}
+                                 RSLORA, RANK_FACTOR, BINARY_F1, MACRO_F1, MAJORITY, ROUGE2, SEQEVAL,
+                                 DECODER_LORA_COUNT)}
 
 
 def get(name: str) -> Template:

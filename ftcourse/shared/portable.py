@@ -88,6 +88,27 @@ class FunctionRef(Record):
         return f"<function {self._attrs.get('name')} (runs in isolation)>"
 
 
+class Offered:
+    """Stands for an object the lesson offers a student's function by name (its checks module's
+    `ANSWER_CONTEXT`), e.g. the base model: the grader's isolated process builds its own copy and
+    passes that, so a test can call `generate(model, ...)` without the model crossing a process."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self):
+        return f"<the lesson's {self.name}>"
+
+
+_OFFERED = {}  # id(object) -> (name, object): kept alive so that the id is not reused
+
+
+def offer(name: str, value):
+    """Mark `value` as the lesson's `name`: passed to a student's function, it travels as that name."""
+    _OFFERED[id(value)] = (name, value)
+    return value
+
+
 def short_type(value) -> str:
     types = getattr(value, "exported_types", None) or type_names(value)
     return types[0].rsplit(".", 1)[-1] if types else type(value).__name__
@@ -144,6 +165,8 @@ def encode(value, depth: int = 0):
         return int(value)
     if isinstance(value, numbers.Real):
         return encode(float(value), depth)
+    if id(value) in _OFFERED and _OFFERED[id(value)][1] is value:
+        return {"$t": "offered", "v": _OFFERED[id(value)][0]}
     raise Unportable(f"a {type(value).__name__} is not a plain value")
 
 
@@ -200,6 +223,8 @@ def decode(data, depth: int = 0):
 
         return EvalPrediction(predictions=decode(data.get("predictions"), depth + 1),
                               label_ids=decode(data.get("label_ids"), depth + 1))
+    if tag == "offered" and isinstance(v, str):
+        return Offered(v)
     if tag == "tensor":
         import torch
 

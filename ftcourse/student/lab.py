@@ -27,11 +27,13 @@ SETTINGS = Path(__file__).with_name("lab_settings")
 
 
 def release_lessons() -> list:
-    """Copy every student version into the course's exchange (nbgrader release_assignment)."""
+    """Copy every student version into the course's exchange (nbgrader release_assignment), and
+    take back a lesson's earlier release under a name the catalogue no longer has (a renumbered or
+    removed lesson), so the Assignment List offers no stale copy."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    from ..shared.catalogue import names as lessons
+    from ..shared.catalogue import NAME, names as lessons
     from ..shared.nbconfig import nbgrader_config
 
     # force: the student versions may have changed since the last release
@@ -44,6 +46,13 @@ def release_lessons() -> list:
             raise CourseError(f"could not release {lesson} into {config.Exchange.root}: "
                               f"{result.get('error') or result['log']}".strip())
         released.append(lesson)
+    outbound = Path(config.Exchange.root) / api.coursedir.course_id / "outbound"
+    stale = sorted(p.name for p in outbound.glob("*") if p.is_dir() and NAME.match(p.name) and p.name not in released)
+    for name in stale:
+        result = api.unrelease(name)
+        if not result["success"]:
+            raise CourseError(f"could not take back the old release {name} from {config.Exchange.root}: "
+                              f"{result.get('error') or result['log']}".strip())
     return released
 
 

@@ -1,4 +1,4 @@
-"""Checks of the graded quiz (lesson 05).
+"""Checks of the graded quiz (lesson 06).
 
 The visible checks look at the form of each answer only (a letter among the choices, a list of
 letters, a number, some text): they can confirm an answer is well formed, never that it is right,

@@ -278,7 +278,7 @@ def test_feedback_folders_zips_and_release_carry_the_hand_grading(term, tmp_path
     assert {r["cell"]: (r["score"], r["why points were lost"]) for r in rows if r["cell"] in OPEN} == {
         "open1": ("2", ""), "open2": ("1.5", "say why batches are faster"), "open3": ("1", "graded by hand"),
         "open4": ("2", ""), "open5": ("0", "give an advantage besides memory")}
-    assert f"{EXPECTED['near_copy_a'][QUIZ] + BY_HAND:g} / 20" in (folder / "scores.html").read_text()
+    assert f"{EXPECTED['near_copy_a'][QUIZ] + BY_HAND:g} / {EXPECTED['reference'][QUIZ] + 10:g}" in (folder / "scores.html").read_text()
     with zipfile.ZipFile(workspace / "handback" / "near_copy_a.zip") as archive:
         assert sorted(archive.namelist()) == [f"near_copy_a/{QUIZ}.html", "near_copy_a/scores.csv",
                                               "near_copy_a/scores.html"]
@@ -321,18 +321,18 @@ def test_exports_carry_scores_points_and_late_penalties(term, tmp_path):
     canvas = (out_dir / "canvas.csv").read_text().splitlines()
     assert canvas == [
         "Student,ID,SIS User ID,SIS Login ID,Section,01_trainer_api,02_custom_datasets,03_lora_peft,"
-        "04_evaluation,06_practice_quiz",
+        "04_evaluation,05_instruction_tuning,06_practice_quiz",
         f"Points Possible,,,,,{possible}",
-        f'"Lovelace, Ada",101,near_copy_a,near_copy_a,A,0,{copied},0,0,{quiz_a}',
-        f'"Byte, Bob",102,near_copy_b,near_copy_b,A,0,{copied},0,0,',  # open answers not graded yet
+        f'"Lovelace, Ada",101,near_copy_a,near_copy_a,A,0,{copied},0,0,0,{quiz_a}',
+        f'"Byte, Bob",102,near_copy_b,near_copy_b,A,0,{copied},0,0,0,',  # open answers not graded yet
         f'"Ref, Rita",103,reference,reference,B,{reference}',
-        '"Host, Gus",104,ghost,ghost,B,0,0,0,0,0',
+        '"Host, Gus",104,ghost,ghost,B,0,0,0,0,0,0',
     ]
     moodle = (out_dir / "moodle.csv").read_text().splitlines()
     assert moodle[0] == ("First name,Last name,ID number,Institution,Department,Email address,"
                          + ",".join(f"Manual item: {a} (Real)" for a in ["01_trainer_api", "02_custom_datasets",
-                                                                          "03_lora_peft", "04_evaluation", QUIZ]))
-    assert moodle[1] == f"Ada,Lovelace,near_copy_a,,,ada@example.org,0,{copied},0,0,{quiz_a}"
+                                                                          "03_lora_peft", "04_evaluation", "05_instruction_tuning", QUIZ]))
+    assert moodle[1] == f"Ada,Lovelace,near_copy_a,,,ada@example.org,0,{copied},0,0,0,{quiz_a}"
     nbgrader = {(r["student_id"], r["assignment"]): r for r in csv.DictReader((out_dir / "nbgrader.csv").open())}
     assert list(next(iter(nbgrader.values()))) == ["assignment", "duedate", "timestamp", "student_id", "last_name",
                                                    "first_name", "email", "raw_score", "late_submission_penalty",

@@ -1,9 +1,8 @@
 """The sample class: submissions whose right scores are known, for `make grade` and the tests.
 
 Every lesson gets a reference solution (the student version with the instructor's answers) and a
-blank notebook; the lessons whose instructor cells train nothing when answers are missing also get
-a partial one (the first half of the answers): in 03 and 04 a partial run would repeat the blank
-run's training for no new check. Attackers try, each in one way,
+blank notebook; the lessons not in NO_PARTIAL (see there why) also get a partial one (the first half
+of the answers). Attackers try, each in one way,
 to get points they did not earn or to break the grader, mostly on the cheapest lessons (02 and the
 graded quiz 06); each one's expected score follows from the lesson's points and what the attack
 really achieves. Correct answers written differently and plausible wrong answers are checked per
@@ -22,8 +21,11 @@ from .answers import fill, grade_id, insert_cell, reference_answers
 FOLDER = ROOT / "autograder" / "sample_class"
 BLANK_ATTACKS = "02_custom_datasets"  # blank notebooks with added code: no training, fast to grade
 QUIZ = "06_practice_quiz"  # the cheapest lesson: attacks on the grader itself
-TIMEOUT_STUDENTS = {"endless_loop"}
-TRAINING_WITHOUT_ANSWERS = {"03_lora_peft", "04_evaluation"}  # instructor cells that train in any submission  # graded apart, with a short cell limit (see tests/test_grading.py)
+TIMEOUT_STUDENTS = {"endless_loop"}  # graded apart, with a short cell limit (see tests/test_grading.py)
+TRAINING_WITHOUT_ANSWERS = {"03_lora_peft", "04_evaluation"}  # instructor cells that train in any submission
+# No partial submission: 03 and 04 would repeat the blank run's training for no new check; 05 grades
+# each answer on its own (in isolation), and a partial run costs a minute of base-model generation.
+NO_PARTIAL = TRAINING_WITHOUT_ANSWERS | {"05_instruction_tuning"}
 
 # --- code that students add ---------------------------------------------------------------------
 
@@ -362,7 +364,7 @@ def build(folder: Path = FOLDER) -> dict:
         filled[lesson] = (blank, reference, fill(blank, reference))
         submit("reference", lesson, filled[lesson][2], sum(worth[lesson].values()))
         submit("blank", lesson, blank, 0.0)
-        if lesson not in TRAINING_WITHOUT_ANSWERS:
+        if lesson not in NO_PARTIAL:
             submit("partial", lesson, fill(blank, {k: reference[k] for k in first_half}),
                    sum(worth[lesson][k] for k in first_half))
 

@@ -52,6 +52,7 @@ def base_model(course):
 
     with quiet():
         model = AutoModelForCausalLM.from_pretrained(course.chat_model_dir).to(course.device)
+    model.ftcourse_pristine = course.chat_model_dir  # reference_headline may reuse what it generated
     return portable.offer("model", model.eval())
 
 
@@ -189,6 +190,9 @@ def reference_headline(model, tokenizer, article: str, max_new_tokens: int) -> s
     only, special tokens dropped, surrounding whitespace stripped."""
     import torch
 
+    pristine = getattr(model, "ftcourse_pristine", None)
+    if pristine and (pristine, article, max_new_tokens) in _REFERENCE:
+        return _REFERENCE[(pristine, article, max_new_tokens)]
     user = messages(article)
     inputs = tokenizer.apply_chat_template(user, add_generation_prompt=True, return_tensors="pt",
                                            return_dict=True).to(next(model.parameters()).device)
@@ -198,10 +202,14 @@ def reference_headline(model, tokenizer, article: str, max_new_tokens: int) -> s
                              eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
     new_ids = out[0, inputs["input_ids"].shape[1]:]
     _ENDED[article] = bool(len(new_ids)) and int(new_ids[-1]) == tokenizer.eos_token_id
-    return tokenizer.decode(new_ids, skip_special_tokens=True).strip()
+    text = tokenizer.decode(new_ids, skip_special_tokens=True).strip()
+    if pristine:
+        _REFERENCE[(pristine, article, max_new_tokens)] = text
+    return text
 
 
 _ENDED = {}  # article -> whether its last reference generation ended with the end-of-turn token
+_REFERENCE = {}  # (base model folder, article, max_new_tokens) -> the pristine base model's headline
 
 
 def article_that_ends(model, tokenizer, articles, max_new_tokens: int) -> str:

@@ -312,7 +312,7 @@ def test_exports_carry_scores_points_and_late_penalties(term, tmp_path):
     assert f"late: near_copy_b 06_practice_quiz: 9.5 h after the due date, -{lost:g} points" in out
     from nbgrader.api import Gradebook
 
-    names = ["01_trainer_api", "02_custom_datasets", "03_lora_peft", "04_evaluation", QUIZ]
+    names = ["01_trainer_api", "02_custom_datasets", "03_lora_peft", "04_evaluation", "05_instruction_tuning", QUIZ]
     with Gradebook(f"sqlite:///{workspace / 'gradebook.db'}") as gb:
         possible = ",".join(f"{gb.find_assignment(n).max_score:g}" for n in names)
     reference = ",".join(f"{EXPECTED['reference'][n]:g}" for n in names)

@@ -7,7 +7,8 @@ the base model (`checks.base_scores`). Writes results/<machine>-lesson05-margins
 row per run, and the worst run against the recipe's marks (loss ratio at most `max_loss_ratio`,
 ROUGE-L gain at least `min_rouge_gain`).
 
-    python -m benchmarks.margins --profile ci --threads 1 2 --seeds 0 1 2
+    python -m benchmarks.margins --profile ci --threads 1 2 --seeds 0 1 2 --controls
+    python -m benchmarks.margins --profile cpu --threads 2 1 --seeds 0 1 2 --one-thread-seeds 0 --controls
 """
 import argparse
 import json
@@ -87,6 +88,9 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", default="ci")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--one-thread-seeds", type=int, nargs="*",
+                        help="run only these seeds at 1 thread (default: every seed at every --threads count); "
+                             "the runs are bit-identical across thread counts in ci, so cpu checks one seed")
     parser.add_argument("--controls", action="store_true",
                         help="also train on 16 articles and at a learning rate 100 times smaller (must fail)")
     args = parser.parse_args(argv)
@@ -99,9 +103,12 @@ def main(argv=None) -> int:
     base = checks.base_scores(course)
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
-        plan = [(seed, threads, {}) for threads in args.threads for seed in args.seeds]
+        plan = [(seed, threads, {}) for threads in args.threads for seed in args.seeds
+                if threads != 1 or args.one_thread_seeds is None or seed in args.one_thread_seeds]
         if args.controls:
-            plan += [(args.seeds[0], 1, {"examples": 16}), (args.seeds[0], 1, {"learning_rate": recipe.learning_rate / 100})]
+            fastest = max(args.threads)
+            plan += [(args.seeds[0], fastest, {"examples": 16}),
+                     (args.seeds[0], fastest, {"learning_rate": recipe.learning_rate / 100})]
         for seed, threads, change in plan:
             run = one_run(course, recipe, seed, threads, Path(tmp), **change)
             run["control"] = bool(change)

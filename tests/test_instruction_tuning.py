@@ -97,3 +97,23 @@ def test_the_base_model_is_scored_once_and_read_back_while_its_key_holds(tmp_pat
     monkeypatch.setattr(chat_checks, "_BASE_SCORES", {})
     chat_checks.base_scores(course)
     assert len(calls) == 2  # another model, recipe, data or code: scored again
+
+
+@pytest.mark.parametrize("profile", ["ci", "cpu"])
+def test_pass_marks_sit_between_the_measured_runs_and_the_controls(profile):
+    """The recipe's marks pass every measured run of the recipe and fail every control run
+    (benchmarks/results/*-lesson05-margins-<profile>.json, written by `python -m benchmarks.margins`)."""
+    import json
+    from pathlib import Path
+
+    tables = sorted((Path(__file__).resolve().parents[1] / "benchmarks" / "results").glob(f"*-lesson05-margins-{profile}.json"))
+    assert tables, f"no measured margins for the {profile} profile: run python -m benchmarks.margins --profile {profile}"
+    recipe = headlines.RECIPES[profile]
+    for table in tables:
+        result = json.loads(table.read_text())
+        base = result["base"]
+        for run in result["runs"]:
+            passes = (run["loss"] / base["loss"] <= recipe.max_loss_ratio
+                      and run["rougeL"] - base["rougeL"] >= recipe.min_rouge_gain)
+            assert passes != run["control"], (table.name, run["seed"], run["threads"], run["control"])
+        assert sum(run["control"] for run in result["runs"]) >= 2 and len(result["runs"]) >= 6

@@ -17,6 +17,7 @@ TEST_ENV := FTCOURSE_PROFILE=ci HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORM
 # Everything: the sample class is graded once (every lesson executed once, in the sandbox), and that
 # one run serves grading, both-ways validation, the deterministic outputs and the mutation check.
 test: assets
+	$(BIN)/ftcourse assets fetch all-mpnet-base-v2  # the gpu profile's model: its code path is tested on the CPU
 	scripts/install-chromium
 	$(TEST_ENV) scripts/without-network $(BIN)/python -m pytest
 

@@ -7,10 +7,11 @@ from .shared.errors import CourseError
 
 
 def cmd_assets(args) -> int:
-    from .shared import assets
+    from .shared import assets, profiles
 
+    profile = profiles.select()
     if args.action == "fetch":
-        for asset in assets.ASSETS:
+        for asset in assets.wanted(profile, args.names):
             assets.fetch(asset, force=args.force, log=lambda msg: print(msg, file=sys.stderr))
         from .shared.data import sentiment_files
 
@@ -18,18 +19,22 @@ def cmd_assets(args) -> int:
         return 0
     if args.action == "verify":
         bad = 0
-        for asset in assets.ASSETS:
+        for asset in assets.ASSETS + assets.ON_DEMAND:
+            if asset not in assets.wanted(profile, args.names) and not asset.path.exists():
+                print(f"{asset.name}: not fetched (only {asset.needed_by} needs it)")
+                continue
             found = assets.problems(asset)
             print(f"{asset.name}: {'ok' if not found else 'FAILED: ' + '; '.join(found)}")
             bad += bool(found)
         if bad:
             raise CourseError("some assets are missing or corrupt: run `ftcourse assets fetch --force`")
         return 0
-    for asset in assets.ASSETS:  # info
+    for asset in assets.ASSETS + assets.ON_DEMAND:  # info
         present = not assets.problems(asset) if args.check else assets.present(asset)
+        note = f"  (not fetched{'; only ' + asset.needed_by + ' needs it' if asset in assets.ON_DEMAND else ''})"
         print(f"{asset.name}\n  what:    {asset.description}\n  source:  {asset.package}=={asset.version} "
               f"(PyPI)\n  license: {asset.license}\n  size:    "
-              f"{asset.size / 1e6:.1f} MB\n  path:    {asset.path}{'' if present else '  (not fetched)'}")
+              f"{asset.size / 1e6:.1f} MB\n  path:    {asset.path}{'' if present else note}")
     return 0
 
 
@@ -194,8 +199,9 @@ def _lesson(key) -> str:
 def cmd_smoke(args) -> int:
     from .runner.smoke import fine_tune
 
-    result = fine_tune(args.profile, output_dir=args.output)
-    print(f"smoke fine-tune ({result['profile']} profile): test accuracy {result['test_accuracy']:.3f} "
+    result = fine_tune(args.profile, output_dir=args.output, limit=args.limit, lora=args.lora)
+    print(f"smoke fine-tune ({result['profile']} profile, {result['model']}, {result['precision']}"
+          f"{', LoRA' if result['lora'] else ''}): test accuracy {result['test_accuracy']:.3f} "
           f"on {result['test_examples']} reviews after {result['train_seconds']:.0f} s of training "
           f"on {result['train_examples']}; model saved in {result['model_dir']}")
     return 0
@@ -262,6 +268,8 @@ def parser() -> argparse.ArgumentParser:
 
     assets = sub.add_parser("assets", help="fetch, verify or describe the embedded model and data")
     assets.add_argument("action", choices=["fetch", "verify", "info"])
+    assets.add_argument("names", nargs="*", help="fetch/verify: also these on-demand assets (or all), e.g. "
+                        "all-mpnet-base-v2, which otherwise comes only with the gpu profile")
     assets.add_argument("--force", action="store_true", help="fetch again even if present")
     assets.add_argument("--check", action="store_true", help="info: hash the files too")
     assets.set_defaults(func=cmd_assets)
@@ -282,6 +290,9 @@ def parser() -> argparse.ArgumentParser:
     smoke = sub.add_parser("smoke", help="one quick fine-tune that checks the whole stack works")
     smoke.add_argument("--profile", help="profile to use (default: $FTCOURSE_PROFILE or the hardware's)")
     smoke.add_argument("--output", default="runs/smoke", help="folder for the saved model")
+    smoke.add_argument("--limit", type=int, help="only the first N rows of each split (a quick check of a profile's "
+                       "model and code path, e.g. --profile gpu --limit 16 on a CPU)")
+    smoke.add_argument("--lora", action="store_true", help="train a LoRA adapter instead of every weight")
     smoke.set_defaults(func=cmd_smoke)
 
     build = sub.add_parser("build", help="instructors: generate the student versions in notebooks/")

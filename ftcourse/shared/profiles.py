@@ -18,6 +18,7 @@ ENV_THREADS = "FTCOURSE_TORCH_THREADS"
 class Profile:
     name: str
     purpose: str
+    encoder: str  # the asset name of the encoder the sentiment lessons fine-tune
     train_size: Optional[int]  # examples per split; None = the whole split
     validation_size: Optional[int]
     test_size: int  # at most data.GRADING_START: later test rows are kept for grading
@@ -48,6 +49,7 @@ PROFILES = {
         Profile(
             name="ci",
             purpose="smallest: every lesson in about 2 minutes on 2 CPU cores (CI, quick checks)",
+            encoder="all-MiniLM-L6-v2",
             train_size=384, validation_size=128, test_size=256, max_length=64, epochs=2,
             train_batch_size=16, eval_batch_size=64, learning_rate=3e-4, precision="fp32",
             torch_threads=None, cell_timeout=300, min_accuracy=0.65,
@@ -55,13 +57,15 @@ PROFILES = {
         Profile(
             name="cpu",
             purpose="default without CUDA: a few minutes per lesson, accuracy worth looking at",
+            encoder="all-MiniLM-L6-v2",
             train_size=2000, validation_size=500, test_size=1000, max_length=64, epochs=2,
             train_batch_size=16, eval_batch_size=64, learning_rate=5e-5, precision="fp32",
             torch_threads=None, cell_timeout=900, min_accuracy=0.75,
         ),
         Profile(
             name="gpu",
-            purpose="default with CUDA: the whole train split, mixed precision, larger batches",
+            purpose="default with CUDA: a 110M-parameter encoder on the whole train split, mixed precision",
+            encoder="all-mpnet-base-v2",
             train_size=None, validation_size=None, test_size=1000, max_length=128, epochs=3,
             train_batch_size=64, eval_batch_size=256, learning_rate=5e-5, precision="auto",
             torch_threads=None, cell_timeout=600, min_accuracy=0.80,

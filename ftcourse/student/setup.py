@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..shared import metrics, profiles
-from ..shared.assets import CHAT_MODEL, ENCODER, require
+from ..shared.assets import CHAT_MODEL, encoder_for, require
 from ..shared.data import sentiment_files, sentiment_stats
 from ..shared.errors import CourseError
 
@@ -93,7 +93,7 @@ def prepare(profile_name=None) -> Course:
     metrics.install()
     return Course(profile=profile, device="cuda" if torch.cuda.is_available() else "cpu",
                   precision=profiles.precision(profile), threads=threads,
-                  model_dir=str(require(ENCODER)), data_files=sentiment_files())
+                  model_dir=str(require(encoder_for(profile))), data_files=sentiment_files())
 
 
 def setup(profile=None) -> Course:

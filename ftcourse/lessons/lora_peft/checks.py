@@ -12,22 +12,34 @@ defined here once; the LoRA learning rate is the profile's (`Profile.lora_learni
 """
 from pathlib import Path
 
+from ...shared.encoders import encoder_layers, head_shapes, layout  # noqa: F401 - the lesson's cells use them
 from ...shared.scoring import accuracy, logits, predict, quiet  # noqa: F401 - lesson 03's tests call lora_checks.quiet()
 from ...shared.lora_config import config_differences, config_fields, default_fields  # noqa: F401 - tests use them
 
 ADAPTER_FILE = "adapter_model.safetensors"
 CONFIG_FILE = "adapter_config.json"
 BASE_WEIGHTS = "model.safetensors"
-HEAD = "classifier"  # the head of BertForSequenceClassification
+HEAD = "classifier"  # the head of BertForSequenceClassification and of MPNetForSequenceClassification
 MAX_ADAPTER_SHARE = 0.05  # an adapter file must be smaller than 5% of the base model's weights file
 
 RUN_DIR = "runs/03_lora_peft"
 ADAPTER_DIR = f"{RUN_DIR}/adapter"  # exercise 4 saves the adapter here
 PROBE_SIZE = 64  # validation reviews whose predictions exercises 5 and 6 compare
 ACCURACY_MARGIN = 0.05  # a trained adapter must beat the untrained model (or the majority class) by this much
-LAYER_LINEARS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
-EXERCISE_CONFIG = {"task_type": "SEQ_CLS", "r": 8, "lora_alpha": 16, "lora_dropout": 0.1,
-                   "target_modules": {"query", "value"}, "bias": "none"}  # the LoraConfig of exercise 1
+EXERCISE_FIELDS = {"task_type": "SEQ_CLS", "r": 8, "lora_alpha": 16, "lora_dropout": 0.1, "bias": "none"}
+
+
+def query_value() -> set:
+    """The target_modules of exercise 1: the attention's query and value projections of the profile's
+    encoder, read from the pristine model's config (`query`/`value` on BERT, `q`/`v` on MPNet)."""
+    from transformers import AutoConfig
+
+    return set(layout(AutoConfig.from_pretrained(str(base_dir()))).query_value)
+
+
+def exercise_config() -> dict:
+    """The LoraConfig fields of exercise 1 for the profile's encoder."""
+    return {**EXERCISE_FIELDS, "target_modules": query_value()}
 
 
 def rank_dir(r: int) -> str:
@@ -36,10 +48,11 @@ def rank_dir(r: int) -> str:
 
 
 def base_dir() -> Path:
-    """The pristine course encoder, as fetched (never the student's copy)."""
-    from ...shared.assets import ENCODER, require
+    """The pristine encoder of the active profile, as fetched (never the student's copy)."""
+    from ...shared import profiles
+    from ...shared.assets import encoder_for, require
 
-    return require(ENCODER)
+    return require(encoder_for(profiles.select()))
 
 
 def adapter_tensors(adapter_dir) -> dict:
@@ -101,15 +114,19 @@ def changed_base_weights(peft_model) -> list:
     from safetensors import safe_open
 
     state = peft_model.get_base_model().state_dict()
+    prefix = peft_model.get_base_model().base_model_prefix  # "bert" or "mpnet": the weights file has no prefix
     plain = {}
     for name, tensor in state.items():
         if ".lora_" in name or ".modules_to_save." in name:
             continue
         key = name.replace(".base_layer.", ".").replace(".original_module.", ".")
-        plain[key.removeprefix("bert.")] = tensor
+        plain[key.removeprefix(prefix + ".")] = tensor
     changed = []
+    pooled = getattr(peft_model.get_base_model().base_model, "pooler", None) is not None
     with safe_open(str(base_dir() / BASE_WEIGHTS), "pt") as fh:
         for key in fh.keys():
+            if key.startswith("pooler.") and not pooled:
+                continue  # MPNet's classifier has no pooler: the checkpoint's pooler is not loaded
             if key not in plain:
                 if not key.endswith("position_ids"):  # a buffer, not a weight
                     changed.append(f"{key} (missing)")
@@ -181,22 +198,33 @@ def layer_shapes(model_config, target_modules) -> list:
             if isinstance(m, LoraLayer) and ".layer.0." in name]
 
 
-def unseen_bert_config(rng):
-    """A small BERT architecture nobody saw in advance: width, depth, feed-forward size and label count
-    drawn from `rng` (a NumPy generator)."""
-    from transformers import BertConfig
+def unseen_config(rng, model_type=None):
+    """A small BERT or MPNet architecture nobody saw in advance: width, depth, feed-forward size and
+    label count drawn from `rng` (a NumPy generator); the architecture too, unless `model_type` names it."""
+    from transformers import BertConfig, MPNetConfig
 
+    model_type = model_type or str(rng.choice(["bert", "mpnet"]))
     heads = int(rng.integers(1, 5))
     hidden = heads * int(rng.choice([16, 32, 48]))
-    return BertConfig(hidden_size=hidden, num_attention_heads=heads, num_hidden_layers=int(rng.integers(1, 5)),
-                      intermediate_size=hidden * int(rng.choice([2, 3, 4])), num_labels=int(rng.integers(2, 7)),
-                      vocab_size=128, max_position_embeddings=64)
+    sizes = dict(hidden_size=hidden, num_attention_heads=heads, num_hidden_layers=int(rng.integers(1, 5)),
+                 intermediate_size=hidden * int(rng.choice([2, 3, 4])), num_labels=int(rng.integers(2, 7)),
+                 vocab_size=128, max_position_embeddings=64)
+    return (BertConfig if model_type == "bert" else MPNetConfig)(**sizes)
 
 
-def unseen_targets(rng) -> list:
-    """One to three of the Linear modules of a BERT layer, drawn from `rng`."""
+def unseen_targets(rng, model_config) -> list:
+    """One to three of the Linear modules of a layer of `model_config`'s architecture, drawn from `rng`."""
     count = int(rng.integers(1, 4))
-    return sorted(str(t) for t in rng.choice(LAYER_LINEARS, size=count, replace=False))
+    return sorted(str(t) for t in rng.choice(layout(model_config).layer_linears, size=count, replace=False))
+
+
+def meta_head_shapes(model_config) -> list:
+    """(in, out) of each Linear of the classification head of `model_config`'s classifier (meta device)."""
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    with quiet(), torch.device("meta"):
+        return head_shapes(AutoModelForSequenceClassification.from_config(model_config))
 
 
 def probe_texts(profile) -> list:
@@ -260,11 +288,11 @@ def merge_mismatches(peft_model, merged_model, atol: float = 1e-5) -> list:
             if found is None or found.shape != expected.shape or \
                     not torch.allclose(found.detach().cpu().float(), expected, atol=atol):
                 wrong.append(name)
-        head = peft_model.get_base_model().classifier
+        head = getattr(peft_model.get_base_model(), HEAD)
         trained_head = head.modules_to_save[adapter] if hasattr(head, "modules_to_save") else head
-        for key in ("weight", "bias"):
+        for key, tensor in trained_head.named_parameters():
             found = merged.get(f"{HEAD}.{key}")
-            if found is None or not torch.equal(found.detach().cpu(), getattr(trained_head, key).detach().cpu()):
+            if found is None or not torch.equal(found.detach().cpu(), tensor.detach().cpu()):
                 wrong.append(f"{HEAD}.{key}")
     return wrong
 

@@ -18,7 +18,7 @@ from .table import Row, not_measured, write
 ROOT = Path(__file__).resolve().parents[1]
 ITEMS = {"trainer": (1, "Trainer vs plain PyTorch loop"), "padding": (2, "dynamic vs max_length padding"),
          "map": (3, "batched vs one-at-a-time .map() tokenization"), "lora": (4, "LoRA vs full fine-tuning"),
-         "notebooks": (5, "solution notebook run time"), "smoke": (6, "cpu-profile sentiment fine-tune")}
+         "notebooks": (5, "solution notebook run time"), "smoke": (6, "cpu-profile sentiment fine-tune vs chapter 3's recipe")}
 SLOW = ("notebooks", "smoke")  # minutes whatever the sizes: not run by --quick
 SIZES = {  # option: (full run, --quick, what it sets)
     "repeats": (3, 2, "runs of each side of a comparison"),
@@ -54,6 +54,8 @@ def budget(args) -> dict:
     smoke = PROFILES[args.smoke_profile]
     smoke_steps = smoke.epochs * math.ceil(smoke.train_size / smoke.train_batch_size)
     smoke_eval = (smoke.epochs * smoke.validation_size + smoke.test_size) / 64 * EVAL_S
+    chapter3_steps = 3 * math.ceil(smoke.train_size / 8)  # chapter 3's recipe: batch 8, 3 epochs
+    chapter3_eval = (3 * smoke.validation_size + smoke.test_size) / 64 * EVAL_S
     lesson_count = len(args.lessons or lessons())
     return {
         "trainer": 2 * args.repeats * args.steps * step + 5,
@@ -62,7 +64,8 @@ def budget(args) -> dict:
         "map": args.repeats * (args.map_examples * MAP_S + 0.4) + 2,
         "lora": 2 * args.repeats * (PROCESS_S + (args.lora_steps + 1) * step),
         "notebooks": 0 if args.quick else lesson_count * (LESSON_S["ci"] + args.cpu_notebooks * LESSON_S["cpu"]),
-        "smoke": 0 if args.quick else smoke_steps * STEP_S * smoke.train_batch_size / 16 + smoke_eval + 15,
+        "smoke": 0 if args.quick else (smoke_steps * STEP_S * smoke.train_batch_size / 16 + smoke_eval + 15
+                                       + chapter3_steps * STEP_S * 8 / 16 + chapter3_eval + 15),
     }
 
 

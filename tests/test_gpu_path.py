@@ -1,6 +1,6 @@
 """The gpu profile's model and code path, proven on the CPU with a tiny subset: the profile selects
 all-mpnet-base-v2, which loads as a classifier, takes LoRA adapters on its own module names, trains
-(full and LoRA), saves, and reloads to the same predictions. A GPU run then only adds speed and
+(LoRA; the full fine-tune by hand), saves, and reloads to the same predictions. A GPU run then only adds speed and
 mixed precision."""
 import pytest
 
@@ -27,7 +27,9 @@ def test_the_gpu_profile_selects_mpnet(gpu_profile):
     assert token_columns(course.model_dir) == ["label", "input_ids", "attention_mask"]  # no token_type_ids
 
 
-@pytest.mark.parametrize("lora", [False, True], ids=["full", "lora"])
+# LoRA only: the full fine-tune differs by the wrapper alone (`make smoke` runs it in every profile), and
+# `make test` has no second to spare. `ftcourse smoke --profile gpu --limit 16` runs it by hand.
+@pytest.mark.parametrize("lora", [True], ids=["lora"])
 def test_mpnet_trains_saves_and_reloads(gpu_profile, tmp_path, lora):
     import torch
 

@@ -38,6 +38,8 @@ SIZES = {  # option: (full run, --quick, what it sets)
 STEP_S = 0.55  # one full fine-tuning step of 16 examples, dynamic padding (max 64 tokens)
 STEP_512_S = 8.5  # the same step with every example padded to 512 tokens
 EVAL_S = 0.4  # a forward pass over 64 examples, dynamic padding
+SMOKE_STEP_S = 0.36  # item 6, A: a step of 16 reviews cut at 64 tokens (measured: 500 steps in 163-185 s)
+CHAPTER3_STEP_S = 0.19  # item 6, B: a step of 8 full-length reviews (measured: 750 steps in 141-146 s)
 MAP_S = 0.0005  # tokenizing one text, both ways of .map() together
 PROCESS_S = 8  # a new Python process importing torch, transformers and peft, loading the model
 LESSON_S = {"ci": 60, "cpu": 240}  # per lesson: ci measured (9-106 s, 5 lessons); cpu a guess (4x the data)
@@ -52,8 +54,8 @@ def budget(args) -> dict:
     step = STEP_S * args.batch_size / 16
     padded_step = max(step, STEP_512_S * args.batch_size / 16 * args.pad_length / 512)
     smoke = PROFILES[args.smoke_profile]
-    smoke_steps = smoke.epochs * math.ceil(smoke.train_size / smoke.train_batch_size)
-    smoke_eval = (smoke.epochs * smoke.validation_size + smoke.test_size) / 64 * EVAL_S
+    smoke_steps = smoke.full_epochs * math.ceil(smoke.full_train_size / smoke.train_batch_size)
+    smoke_eval = (smoke.full_epochs * smoke.validation_size + smoke.test_size) / 64 * EVAL_S
     chapter3_steps = 3 * math.ceil(smoke.train_size / 8)  # chapter 3's recipe: batch 8, 3 epochs
     chapter3_eval = (3 * smoke.validation_size + smoke.test_size) / 64 * EVAL_S
     lesson_count = len(args.lessons or lessons())
@@ -64,8 +66,8 @@ def budget(args) -> dict:
         "map": args.repeats * (args.map_examples * MAP_S + 0.4) + 2,
         "lora": 2 * args.repeats * (PROCESS_S + (args.lora_steps + 1) * step),
         "notebooks": 0 if args.quick else lesson_count * (LESSON_S["ci"] + args.cpu_notebooks * LESSON_S["cpu"]),
-        "smoke": 0 if args.quick else (smoke_steps * STEP_S * smoke.train_batch_size / 16 + smoke_eval + 15
-                                       + chapter3_steps * STEP_S * 8 / 16 + chapter3_eval + 15),
+        "smoke": 0 if args.quick else (smoke_steps * SMOKE_STEP_S * smoke.train_batch_size / 16 + smoke_eval + 15
+                                       + chapter3_steps * CHAPTER3_STEP_S + chapter3_eval + 15),
     }
 
 

@@ -69,4 +69,4 @@ def test_preparation_is_deterministic_and_atomic(empty_home, monkeypatch):
 
 def test_profile_cuts_splits_to_its_sizes(ci_course):
     cut = data.load_sentiment(ci_course.profile)
-    assert [len(cut[s]) for s in data.SPLITS] == [384, 128, 256]
+    assert [len(cut[s]) for s in data.SPLITS] == [768, 128, 256]

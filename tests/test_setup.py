@@ -25,10 +25,12 @@ def test_unknown_profile_lists_the_valid_ones(monkeypatch):
 def test_profiles_grow_from_ci_to_gpu():
     ci, cpu, gpu = (profiles.PROFILES[n] for n in ("ci", "cpu", "gpu"))
     assert ci.train_size < cpu.train_size and gpu.train_size is None
+    assert ci.full_train_size < cpu.full_train_size and gpu.full_train_size is None
     from ftcourse.shared.data import GRADING_START
 
     assert all(p.test_size <= GRADING_START for p in (ci, cpu, gpu)), "grading rows must stay unseen"
     assert ci.min_accuracy <= cpu.min_accuracy <= gpu.min_accuracy
+    assert ci.min_lora_accuracy <= cpu.min_lora_accuracy <= gpu.min_lora_accuracy
     assert ci.precision == cpu.precision == "fp32" and gpu.precision == "auto"
 
 
@@ -49,7 +51,7 @@ def test_setup_applies_the_profile_and_prints_one_line(capsys):
     line = capsys.readouterr().out.strip()
     assert "\n" not in line
     assert line.startswith("ftcourse: profile ci | device cpu (fp32,")
-    assert "model all-MiniLM-L6-v2" in line and "train 384/10201, validation 128/1275, test 256/1276" in line
+    assert "model all-MiniLM-L6-v2" in line and "train 768/10201 (lesson 01: 384), validation 128/1275, test 256/1276" in line
     assert torch.get_num_threads() == course.threads
     assert os.environ["HF_HUB_OFFLINE"] == "1"
 

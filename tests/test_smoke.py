@@ -14,7 +14,7 @@ def result(tmp_path_factory):
 def test_reaches_the_profile_threshold(result):
     from ftcourse.shared.profiles import PROFILES
 
-    assert result["train_examples"] == PROFILES["ci"].train_size
+    assert result["train_examples"] == PROFILES["ci"].full_train_size
     assert result["test_accuracy"] >= PROFILES["ci"].min_accuracy
 
 
@@ -36,5 +36,5 @@ def test_saved_model_reloads_and_predicts(result, ci_course):
 def test_an_unknown_recipe_names_the_known_ones():
     from ftcourse.runner.smoke import fine_tune
 
-    with pytest.raises(ValueError, match="unknown recipe 'chapter4': use one of profile, chapter3"):
+    with pytest.raises(ValueError, match="unknown recipe 'chapter4': use one of profile, shared, chapter3"):
         fine_tune("ci", recipe="chapter4")

@@ -46,6 +46,9 @@ class Course:
                              ("test", self.profile.test_size)):
             total = sizes[split]["rows"]
             parts.append(f"{split} {min(limit or total, total)}/{total}")
+        full = self.profile.full_train_size
+        if full != self.profile.train_size:
+            parts[0] += f" (lesson 01: {min(full or sizes['train']['rows'], sizes['train']['rows'])})"
         return (f"ftcourse: profile {self.profile.name} | device {self.device} ({self.precision}, "
                 f"{self.threads} torch threads) | model {Path(self.model_dir).name} | data " + ", ".join(parts))
 

@@ -14,7 +14,7 @@ MARGIN = 0.10  # how far a fine-tune must beat the untrained model (and the majo
 
 
 def profile_sizes(profile) -> dict:
-    return {"train": profile.train_size, "validation": profile.validation_size, "test": profile.test_size}
+    return {"train": profile.full_train_size, "validation": profile.validation_size, "test": profile.test_size}
 
 
 def fresh_splits(course):

@@ -173,9 +173,8 @@ def main(argv=None) -> int:
 
     course = prepare(args.profile)
     machine = describe()
-    result = {"machine": machine, "profile": args.profile, "settings": course.profile.as_dict(),
-              "baseline": baseline(course), "marks": {r.key: mark(course.profile, r) for r in RECIPES},
-              "margins": {r.key: margin(r) for r in RECIPES}, "runs": []}
+    result = with_todays_marks({"machine": machine, "profile": args.profile, "settings": course.profile.as_dict(),
+                                "baseline": baseline(course), "runs": []})
     args.output.mkdir(parents=True, exist_ok=True)
     out = args.output / f"{slug(machine)}-sentiment-margins-{args.profile}"
     if args.replace and out.with_suffix(".json").exists():

@@ -52,11 +52,8 @@ def fine_tune(profile_name=None, output_dir="runs/smoke", log=print, limit=None,
     seed = profile.seed if seed is None else seed
     log(course.summary())
     headline = recipe == "profile" and not lora  # lesson 01's full fine-tune
-    train_size, epochs = (profile.full_train_size, profile.full_epochs) if headline else (profile.train_size,
-                                                                                          profile.epochs)
-    data = load_sentiment(profile)
-    uncut = load_sentiment()["train"]
-    data["train"] = uncut.select(range(min(train_size or len(uncut), len(uncut))))
+    epochs = profile.full_epochs if headline else profile.epochs
+    data = load_sentiment(profile, full=headline)
     if train_examples is not None:
         data["train"] = data["train"].select(range(min(train_examples, len(data["train"]))))
     if limit:

@@ -83,13 +83,15 @@ def grading_split():
     return test.select(range(GRADING_START, len(test)))
 
 
-def load_sentiment(profile=None):
-    """The splits as a DatasetDict, cut to the profile's sizes when one is given."""
+def load_sentiment(profile=None, full=False):
+    """The splits as a DatasetDict, cut to the profile's sizes when one is given (`full=True`: the
+    training split cut to lesson 01's `full_train_size` instead of `train_size`)."""
     from datasets import load_dataset
 
     data = load_dataset("csv", data_files=sentiment_files(), features=sentiment_features())
     if profile is not None:
-        sizes = {"train": profile.train_size, "validation": profile.validation_size, "test": profile.test_size}
+        train = profile.full_train_size if full else profile.train_size
+        sizes = {"train": train, "validation": profile.validation_size, "test": profile.test_size}
         for split, size in sizes.items():
             if size is not None and size < len(data[split]):
                 data[split] = data[split].select(range(size))

@@ -18,7 +18,7 @@ from .table import Row, not_measured, write
 ROOT = Path(__file__).resolve().parents[1]
 ITEMS = {"trainer": (1, "Trainer vs plain PyTorch loop"), "padding": (2, "dynamic vs max_length padding"),
          "map": (3, "batched vs one-at-a-time .map() tokenization"), "lora": (4, "LoRA vs full fine-tuning"),
-         "notebooks": (5, "solution notebook run time"), "smoke": (6, "cpu-profile sentiment fine-tune vs chapter 3's recipe")}
+         "notebooks": (5, "lesson run time (solved, as make course runs it)"), "smoke": (6, "cpu-profile sentiment fine-tune vs chapter 3's recipe")}
 SLOW = ("notebooks", "smoke")  # minutes whatever the sizes: not run by --quick
 SIZES = {  # option: (full run, --quick, what it sets)
     "repeats": (3, 2, "runs of each side of a comparison"),

@@ -50,9 +50,11 @@ def cmd_profile(args) -> int:
 
 
 def cmd_run(args) -> int:
+    from .instructor.answers import solved
     from .runner.lessons import run_course
 
-    results = run_course(args.profile, names=[_lesson(n) for n in args.lessons] or None, out_dir=args.output)
+    results = run_course(args.profile, names=[_lesson(n) for n in args.lessons] or None, out_dir=args.output,
+                         notebook_for=solved)
     if args.record:
         from .runner.lessons import record
         from .shared.profiles import select
@@ -279,7 +281,8 @@ def parser() -> argparse.ArgumentParser:
     profile.add_argument("-v", "--verbose", action="store_true", help="list every setting")
     profile.set_defaults(func=cmd_profile)
 
-    run = sub.add_parser("run", help="run every lesson's solution notebook in the active profile")
+    run = sub.add_parser("run", help="run every lesson in the active profile, as a student who solved it would "
+                         "(reference answers and visible tests; not the hidden tests)")
     run.add_argument("lessons", nargs="*", help="only these lessons (default: all)")
     run.add_argument("--profile", help="profile to use (default: $FTCOURSE_PROFILE or the hardware's)")
     run.add_argument("--output", default="runs/lessons", help="folder for the executed notebooks")

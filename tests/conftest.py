@@ -117,7 +117,7 @@ def graded_class(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def graded_timeouts(tmp_path_factory):
-    """The students who run out of time, graded with a 20 s cell limit: (table and notes, workspace)."""
+    """The students who run out of time, graded with a 10 s cell limit: (table and notes, workspace)."""
     from ftcourse.instructor.sample_class import FOLDER, TIMEOUT_STUDENTS
 
     submissions = tmp_path_factory.mktemp("timeouts") / "submissions"
@@ -125,6 +125,6 @@ def graded_timeouts(tmp_path_factory):
         shutil.copytree(FOLDER / student, submissions / student)
     workspace = submissions.parent / "workspace"
     code, out, err = run_ftcourse("grade", str(submissions), "--workspace", str(workspace), "--profile", "ci",
-                                  "--cell-timeout", "20", env={"FTCOURSE_SECRET": GRADING_SECRET}, timeout=1200)
+                                  "--cell-timeout", "10", env={"FTCOURSE_SECRET": GRADING_SECRET}, timeout=1200)
     assert code == 0, err[-3000:]
     return out, workspace

@@ -170,3 +170,13 @@ def test_grading_the_same_submissions_again_gives_the_same_scores(graded_class, 
     first, second = scores_from_table(out), scores_from_table(out_again)
     for student in ("reference", "same_letter"):
         assert second[student]["06_practice_quiz"] == first[student]["06_practice_quiz"]
+
+
+def test_a_job_that_fails_before_grading_is_a_failed_outcome_not_a_crash(tmp_path):
+    """Each job runs in a fork of the job server: its failure comes back as the job's outcome."""
+    from ftcourse.instructor.grade import _autograde
+
+    outcome = _autograde(("someone", "01_trainer_api"), tmp_path,
+                         env={"FTCOURSE_RUN_SETTINGS": str(tmp_path / "missing-settings.json")})
+    assert outcome["success"] is False and "missing-settings.json" in outcome["error"], outcome
+    assert outcome["seconds"] >= 0

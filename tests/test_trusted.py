@@ -41,7 +41,7 @@ def verdicts(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("notebook")
     workspace = tmp_path_factory.mktemp("workspace")
     (workspace / ".secret").write_text("not for students\n")
-    settings = RunSettings.resolve(profile="ci", cell_timeout=15, workspace=workspace)
+    settings = RunSettings.resolve(profile="ci", cell_timeout=8, workspace=workspace)
     namespace = {"answer": 42, "double": None, "forever": None, "vanish": None, "odd": None, "peek": None}
     import os
 
@@ -68,7 +68,7 @@ def verdicts(tmp_path_factory):
         spec("peeks", f"print(peek({str(workspace / '.secret')!r}))", ["peek"]),
         spec("unexported", "answer", ["answer"]),
     ]
-    job = {"assignment": "demo", "profile": "ci", "timeout": 15, "key": b"k1".hex()}
+    job = {"assignment": "demo", "profile": "ci", "timeout": 8, "key": b"k1".hex()}
     found = decide(tests, job, workdir, settings, tmp_path_factory.mktemp("scratch"))
     again = decide(tests[2:3], {**job, "key": b"k2".hex()}, workdir, settings, tmp_path_factory.mktemp("scratch"))
     return {v["id"]: v for v in found}, again[0]
@@ -93,7 +93,7 @@ def test_a_function_runs_its_answer_cell_in_isolation_on_unseen_inputs(verdicts)
 
 
 @pytest.mark.parametrize("test_id, reason", [
-    ("loops", "forever(...) did not return within 15 s"),
+    ("loops", "forever(...) did not return within 8 s"),
     ("dies", "vanish(...) ended the process it ran in"),
     ("odd", "odd(...) returned something the grader cannot read"),
     ("unexported", "this test's values were never exported"),

@@ -7,11 +7,11 @@ every test decided outside the student's kernel, one settings object for the who
 report with a reason for every lost point. It fails only when the pipeline itself does, never
 because a student's notebook did.
 """
+import functools
 import json
+import multiprocessing
 import os
 import re
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -51,19 +51,37 @@ def _api(config):
     return NbGraderAPI(CourseDirectory(config=config), config=config)
 
 
+@functools.lru_cache(maxsize=None)
+def _jobs():
+    """Where jobs start: forks of one server process that imported the job's module (and nbgrader)
+    once; each job is still a process of its own."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["ftcourse.instructor.autograde_job"])
+    return context
+
+
 def _autograde(job, scratch: Path, env: dict) -> dict:
+    from .autograde_job import run_forked
+
     student, assignment = job
     runtime = scratch / f"{student}-{assignment}"
     runtime.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "ftcourse.instructor.autograde_job", student, assignment],
-        capture_output=True, text=True, env={**env, "JUPYTER_RUNTIME_DIR": str(runtime)})
-    seconds = round(time.monotonic() - started, 1)
+    receiving, sending = _jobs().Pipe(duplex=False)
+    process = _jobs().Process(target=run_forked, args=(student, assignment,
+                                                       {**env, "JUPYTER_RUNTIME_DIR": str(runtime)}, sending))
+    process.start()
+    sending.close()
     try:
-        return {**json.loads(done.stdout.strip().splitlines()[-1]), "seconds": seconds}
-    except (IndexError, ValueError):
-        return {"success": False, "error": (done.stderr.strip().splitlines() or ["no output"])[-1], "seconds": seconds}
+        outcome = receiving.recv()
+    except EOFError:  # the job's process died before it could answer
+        outcome = None
+    process.join()
+    seconds = round(time.monotonic() - started, 1)
+    if outcome is None:
+        return {"success": False, "error": f"the grading process ended with exit code {process.exitcode}",
+                "seconds": seconds}
+    return {**outcome, "seconds": seconds}
 
 
 def _offline_feedback(feedback_dir: Path) -> None:

@@ -1,5 +1,8 @@
-"""The course run (`make course`): every lesson's solution notebook, executed in the active profile.
+"""The course run (`make course`): every lesson, executed in the active profile.
 
+What runs is what a student who solved the lesson runs: `ftcourse run` hands in each lesson's
+student version with the reference answers filled in (`notebook_for`; its visible tests run, the
+grader's hidden tests are not part of it). Without `notebook_for`, the solution notebook itself runs.
 Each lesson runs in a fresh kernel inside runs/lessons/<lesson>/, where its executed copy is saved.
 Lessons report their key results with `ftcourse.record_result`, which this run collects through
 the FTCOURSE_RESULTS file. A failing lesson is reported and the run goes on to the next.
@@ -14,8 +17,9 @@ from ..shared import execution, profiles
 from ..student.results import ENV_RESULTS
 
 
-def run_lesson(lesson: str, profile: profiles.Profile, out_dir: Path, progress_stream=None) -> dict:
-    """Execute one lesson's solution notebook; its progress goes to `progress_stream` (default stderr)."""
+def run_lesson(lesson: str, profile: profiles.Profile, out_dir: Path, progress_stream=None, notebook=None) -> dict:
+    """Execute one lesson: `notebook` (default: its solution notebook); its progress goes to
+    `progress_stream` (default stderr)."""
     import nbformat
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
@@ -23,7 +27,8 @@ def run_lesson(lesson: str, profile: profiles.Profile, out_dir: Path, progress_s
     workdir.mkdir(parents=True, exist_ok=True)
     results_file = workdir / "results.jsonl"
     results_file.unlink(missing_ok=True)
-    notebook = nbformat.read(source_notebook(lesson), as_version=4)
+    if notebook is None:
+        notebook = nbformat.read(source_notebook(lesson), as_version=4)
     started = time.perf_counter()
     error = None
     try:
@@ -67,7 +72,8 @@ def record(results: list, profile, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(runs, indent=1) + "\n")
     lines = ["# Course runs (`ftcourse run --record`)", "",
-             "Each lesson's solution notebook executed top to bottom in a fresh kernel, as `make course` does.", ""]
+             "Each lesson executed top to bottom in a fresh kernel, as `make course` does: its student version "
+             "with the reference answers filled in (visible tests included, the grader's hidden tests not).", ""]
     for name, run in runs.items():
         lines += [f"## `{name}` profile", "", f"- machine: {run['machine']}", f"- last recorded: {run['date']}", "",
                   "| lesson | time | status | key results | run on |", "|---|---|---|---|---|"]
@@ -81,13 +87,16 @@ def record(results: list, profile, path: Path) -> Path:
     return path
 
 
-def run_course(profile_name=None, names=None, out_dir="runs/lessons", log=print) -> list:
+def run_course(profile_name=None, names=None, out_dir="runs/lessons", log=print, notebook_for=None) -> list:
+    """Run the lessons `names` (default: all) one after another; `notebook_for(lesson)` gives the
+    notebook to run (default: the solution notebook)."""
     profile = profiles.select(profile_name)
     log(f"running {len(names or lessons())} lessons in the {profile.name} profile; executed copies in {out_dir}/")
     results = []
     for lesson in names or lessons():
         log(f"- {lesson} ...")
-        results.append(run_lesson(lesson, profile, Path(out_dir)))
+        results.append(run_lesson(lesson, profile, Path(out_dir),
+                                  notebook=notebook_for(lesson) if notebook_for else None))
         log("  " + format_result(results[-1]))
     log(f"\nsummary ({profile.name} profile)\n{'lesson':<22} {'time':>9}  status   key results")
     for result in results:

@@ -65,3 +65,14 @@ def token_columns(model_dir) -> list:
     from transformers import AutoTokenizer
 
     return ["label", *AutoTokenizer.from_pretrained(str(model_dir)).model_input_names]
+
+
+def course_tokenizer(course):
+    """The tokenizer saved with the course's encoder, loaded fresh: what an answer cell that the
+    grader runs on its own gets as `tokenizer` (lessons 01 and 02)."""
+    from transformers import AutoTokenizer
+
+    from .scoring import quiet
+
+    with quiet():
+        return AutoTokenizer.from_pretrained(course.model_dir)

@@ -30,6 +30,8 @@ class Profile:
     eval_batch_size: int
     learning_rate: float  # of the full fine-tunes (lessons 01 and 04)
     lora_learning_rate: float  # of the LoRA fine-tunes (lessons 03 and 04): larger, as LoRA's B starts at zero
+    rank_sweep_size: Optional[int]  # training examples of each run of lesson 03's rank table (one epoch); None = all
+    rank_sweep_batch_size: int  # its batch size: small enough that one epoch has the steps LoRA needs to learn
     precision: str  # "fp32", or "auto": bf16 where the GPU supports it, else fp16
     torch_threads: Optional[int]  # None = every core this process may use
     cell_timeout: int  # seconds a notebook cell may run when graded
@@ -50,7 +52,7 @@ PROFILES = {
             encoder="all-MiniLM-L6-v2",
             train_size=768, validation_size=128, test_size=256, max_length=64, epochs=1,
             full_train_size=384, full_epochs=2, train_batch_size=8, eval_batch_size=64,
-            learning_rate=1e-4, lora_learning_rate=3e-3, precision="fp32",
+            learning_rate=1e-4, lora_learning_rate=3e-3, rank_sweep_size=768, rank_sweep_batch_size=8, precision="fp32",
             torch_threads=None, cell_timeout=300, min_accuracy=0.65, min_lora_accuracy=0.65,
         ),
         Profile(
@@ -59,7 +61,7 @@ PROFILES = {
             encoder="all-MiniLM-L6-v2",
             train_size=2000, validation_size=500, test_size=1000, max_length=64, epochs=2,
             full_train_size=8000, full_epochs=1, train_batch_size=16, eval_batch_size=64,
-            learning_rate=5e-5, lora_learning_rate=2e-3, precision="fp32",
+            learning_rate=5e-5, lora_learning_rate=2e-3, rank_sweep_size=768, rank_sweep_batch_size=8, precision="fp32",
             torch_threads=None, cell_timeout=900, min_accuracy=0.75, min_lora_accuracy=0.70,
         ),
         Profile(
@@ -68,7 +70,8 @@ PROFILES = {
             encoder="all-mpnet-base-v2",
             train_size=None, validation_size=None, test_size=1000, max_length=128, epochs=3,
             full_train_size=None, full_epochs=3, train_batch_size=64, eval_batch_size=256,
-            learning_rate=5e-5, lora_learning_rate=2e-3, precision="auto",
+            learning_rate=5e-5, lora_learning_rate=2e-3, rank_sweep_size=None, rank_sweep_batch_size=64,
+            precision="auto",
             torch_threads=None, cell_timeout=600, min_accuracy=0.80, min_lora_accuracy=0.80,
         ),
     )

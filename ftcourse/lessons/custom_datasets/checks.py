@@ -9,10 +9,13 @@ import csv
 from collections import Counter
 
 from ...shared import news
+from ...shared.encoders import course_tokenizer
 from ...student.checks import describe, expect
 
 SPLIT_SIZES = {"train": "train_size", "validation": "validation_size", "test": "test_size"}
 TOKEN_COLUMNS = ["input_ids", "token_type_ids", "attention_mask"]
+# what an answer cell run on its own gets besides `course` and `profile` (exercise 8's function)
+ANSWER_CONTEXT = {"tokenizer": course_tokenizer, "max_length": lambda course: course.profile.max_length}
 
 
 # --- the sentiment CSV files ---------------------------------------------------------------
@@ -54,6 +57,14 @@ def token_ids(model_dir, texts, max_length: int) -> list:
 
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
     return tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
+
+
+def pair_encoding(model_dir, headlines, texts, max_length: int) -> dict:
+    """The reference encoding of (headline, text) pairs: headline first, only the text cut."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    return dict(tokenizer(list(headlines), list(texts), truncation="only_second", max_length=max_length))
 
 
 # --- comparisons ---------------------------------------------------------------------------

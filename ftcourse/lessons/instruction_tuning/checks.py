@@ -315,13 +315,24 @@ def adapter_problems(folder) -> list:
     return []
 
 
-def adapter_scores(course, folder, rows) -> dict:
-    """`scores` of the pristine base model with the adapter in `folder` loaded onto it."""
+def adapter_model(course, folder):
+    """The pristine base model with the adapter in `folder` loaded onto it."""
     from peft import PeftModel
 
     with quiet():
-        model = PeftModel.from_pretrained(base_model(course), str(folder))
-    return scores(model, course_tokenizer(course), rows, recipe_for(course.profile).max_new_tokens)
+        return PeftModel.from_pretrained(base_model(course), str(folder))
+
+
+def headline_rouge(model, tokenizer, rows, max_new_tokens: int) -> float:
+    """ROUGE-L of `model`'s greedy headlines for `rows` against their headlines. The expensive half of
+    `scores`: a test checks the loss first, so an adapter that failed to learn costs no generation."""
+    return rouge_l(greedy_headlines(model, tokenizer, [row["article"] for row in rows], max_new_tokens),
+                   [row["headline"] for row in rows])
+
+
+def adapter_scores(course, folder, rows) -> dict:
+    """`scores` of the pristine base model with the adapter in `folder` loaded onto it."""
+    return scores(adapter_model(course, folder), course_tokenizer(course), rows, recipe_for(course.profile).max_new_tokens)
 
 
 def _base_scores_file(profile: str) -> Path:

@@ -12,7 +12,7 @@ defined here once; the LoRA learning rate is the profile's (`Profile.lora_learni
 """
 from pathlib import Path
 
-from ...shared.encoders import encoder_layers, head_shapes, layout  # noqa: F401 - the lesson's cells use them
+from ...shared.encoders import course_tokenizer, encoder_layers, head_shapes, layout  # noqa: F401 - the lesson's cells use them
 from ...shared.scoring import accuracy, logits, predict, quiet  # noqa: F401 - lesson 03's tests call lora_checks.quiet()
 from ...shared.lora_config import config_differences, config_fields, default_fields  # noqa: F401 - tests use them
 
@@ -233,13 +233,6 @@ def probe_texts(profile) -> list:
 
     with quiet():
         return list(load_sentiment(profile)["validation"]["text"][:PROBE_SIZE])
-
-
-def course_tokenizer(course):
-    from transformers import AutoTokenizer
-
-    with quiet():
-        return AutoTokenizer.from_pretrained(course.model_dir)
 
 
 def training_steps(profile) -> int:

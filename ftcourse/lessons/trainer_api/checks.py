@@ -7,6 +7,7 @@ helper runs silently: nbgrader scores a test cell 0 when it writes anything to s
 from pathlib import Path
 
 from ...shared import scoring
+from ...shared.encoders import course_tokenizer
 from ...student import checks
 
 CHECKPOINT_DIR = Path("runs") / "01_trainer_api" / "checkpoints"  # the lesson's checkpoint_dir, relative to it
@@ -95,14 +96,6 @@ def checkpoint_tensor(model_dir, name: str):
 
     with safe_open(str(Path(model_dir) / "model.safetensors"), framework="pt") as fh:
         return fh.get_tensor(name)
-
-
-def course_tokenizer(course):
-    """The tokenizer saved with the course's model, loaded fresh."""
-    from transformers import AutoTokenizer
-
-    with checks.quiet():
-        return AutoTokenizer.from_pretrained(course.model_dir)
 
 
 def profile_splits(course):

@@ -158,3 +158,31 @@ def test_accuracy_in_a_fresh_process_matches_sklearn_offline():
     assert done.returncode == 0, done.stderr
     ours, sklearn_value = json.loads(done.stdout.strip().splitlines()[-1])
     assert ours == sklearn_value == pytest.approx(4 / 6)
+
+
+
+SAME_FOLDER = """
+import importlib, json, os
+import evaluate.config
+from ftcourse.shared.metrics import modules_cache_from_environment
+found = []
+for variables in json.loads(os.environ["VARIANTS"]):
+    for name in ("HF_HOME", "XDG_CACHE_HOME", "HF_MODULES_CACHE"):
+        os.environ.pop(name, None)
+    os.environ.update(variables)
+    importlib.reload(evaluate.config)  # evaluate reads them when its config module is imported
+    found.append([str(modules_cache_from_environment()), str(evaluate.config.HF_MODULES_CACHE)])
+print(json.dumps(found))
+"""
+VARIANTS = [{}, {"HF_HOME": "/tmp/ftcourse-hf-home"}, {"XDG_CACHE_HOME": "/tmp/ftcourse-xdg"},
+            {"HF_MODULES_CACHE": "/tmp/ftcourse-modules", "HF_HOME": "/tmp/elsewhere"}]
+
+
+def test_the_metrics_go_where_evaluate_looks_without_importing_it():
+    """set-up places the metric scripts without importing evaluate (about 3 s): the folder it computes
+    must be the one evaluate.config gives, however the variables are set."""
+    done = subprocess.run([sys.executable, "-c", SAME_FOLDER], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "VARIANTS": json.dumps(VARIANTS)})
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(found) == len(VARIANTS) and all(ours == evaluates for ours, evaluates in found), found

@@ -51,20 +51,20 @@ def news_splits(folder, seed: int = 42, test_size: float = 0.2):
 
 # --- tokens --------------------------------------------------------------------------------
 
-def token_ids(model_dir, texts, max_length: int) -> list:
-    """input_ids of each text, truncated to max_length, unpadded: the reference tokenization."""
+def _tokenizer(model_dir):
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-    return tokenizer(list(texts), truncation=True, max_length=max_length)["input_ids"]
+    return AutoTokenizer.from_pretrained(str(model_dir))
+
+
+def token_ids(model_dir, texts, max_length: int) -> list:
+    """input_ids of each text, truncated to max_length, unpadded: the reference tokenization."""
+    return _tokenizer(model_dir)(list(texts), truncation=True, max_length=max_length)["input_ids"]
 
 
 def pair_encoding(model_dir, headlines, texts, max_length: int) -> dict:
     """The reference encoding of (headline, text) pairs: headline first, only the text cut."""
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-    return dict(tokenizer(list(headlines), list(texts), truncation="only_second", max_length=max_length))
+    return dict(_tokenizer(model_dir)(list(headlines), list(texts), truncation="only_second", max_length=max_length))
 
 
 # --- comparisons ---------------------------------------------------------------------------

@@ -290,11 +290,16 @@ def greedy_headlines(model, tokenizer, articles, max_new_tokens: int, batch_size
     return found
 
 
+def headlines_and_rouge(model, tokenizer, rows, max_new_tokens: int) -> tuple:
+    """`model`'s greedy headlines for `rows`, and their ROUGE-L against the rows' headlines."""
+    headlines = greedy_headlines(model, tokenizer, [row["article"] for row in rows], max_new_tokens)
+    return headlines, rouge_l(headlines, [row["headline"] for row in rows])
+
+
 def scores(model, tokenizer, rows, max_new_tokens: int) -> dict:
     """Answer loss, ROUGE-L of greedy headlines, and the headlines, of `model` on `rows`."""
-    headlines = greedy_headlines(model, tokenizer, [row["article"] for row in rows], max_new_tokens)
-    return {"loss": answer_loss(model, tokenizer, rows),
-            "rougeL": rouge_l(headlines, [row["headline"] for row in rows]), "headlines": headlines}
+    headlines, rouge = headlines_and_rouge(model, tokenizer, rows, max_new_tokens)
+    return {"loss": answer_loss(model, tokenizer, rows), "rougeL": rouge, "headlines": headlines}
 
 
 def adapter_problems(folder) -> list:
@@ -326,8 +331,7 @@ def adapter_model(course, folder):
 def headline_rouge(model, tokenizer, rows, max_new_tokens: int) -> float:
     """ROUGE-L of `model`'s greedy headlines for `rows` against their headlines. The expensive half of
     `scores`: a test checks the loss first, so an adapter that failed to learn costs no generation."""
-    return rouge_l(greedy_headlines(model, tokenizer, [row["article"] for row in rows], max_new_tokens),
-                   [row["headline"] for row in rows])
+    return headlines_and_rouge(model, tokenizer, rows, max_new_tokens)[1]
 
 
 def adapter_scores(course, folder, rows) -> dict:

@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: course test test-fast lab formgrade assets profile student validate mutants grade sample-class smoke bench bench-grading gpu-check clean
+.PHONY: course test test-fast lab formgrade assets profile student validate mutants grade grade-slurm sample-class smoke bench bench-grading gpu-check clean
 
 course: assets
 	$(BIN)/ftcourse run
@@ -69,6 +69,13 @@ mutants: assets
 SUBMISSIONS ?= autograder/sample_class
 grade: assets
 	$(BIN)/ftcourse grade $(SUBMISSIONS)
+
+# A class graded on a Dask cluster of Slurm batch jobs: a one-machine Slurm from Debian's packages
+# (as root), then the sample class (or SUBMISSIONS) graded through it into autograder/slurm/.
+grade-slurm: assets
+	eval "$$(scripts/slurm-single-node start)" && \
+	$(BIN)/ftcourse grade $(SUBMISSIONS) --workspace autograder/slurm --cluster slurm --workers 2 --regrade; \
+	status=$$?; scripts/slurm-single-node stop; exit $$status
 
 sample-class: $(STAMP)
 	rm -rf autograder/sample_class

@@ -108,8 +108,9 @@ def cmd_grade(args) -> int:
         return cmd_grade_manual(args)
     if not args.submissions:
         raise CourseError("name the submissions to grade (a folder or a zip), or add --manual to grade by hand")
-    settings = run_settings(args, variants=args.variants)
-    rows = grade(args.submissions, settings, workers=args.workers)
+    settings = run_settings(args, variants=args.variants, job_timeout=args.job_timeout)
+    rows = grade(args.submissions, settings, workers=args.workers, cluster=args.cluster,
+                 gpu_workers=args.gpu_workers, retries=args.retries, regrade=args.regrade)
     print(table(rows))
     print(f"\ngrades: {Path(settings.workspace) / 'grades.csv'}; feedback: {Path(settings.workspace) / 'feedback'}")
     return 0
@@ -332,7 +333,20 @@ def parser() -> argparse.ArgumentParser:
                            epilog=settings_help, formatter_class=argparse.RawDescriptionHelpFormatter)
     grade.add_argument("submissions", nargs="?",
                        help="folder or zip: <student>/<assignment>.ipynb or nbgrader's layout (not with --manual)")
-    grade.add_argument("--workers", type=int, help="jobs side by side (default: cores / threads)")
+    grade.add_argument("--workers", type=int,
+                       help="jobs side by side (default: cores / threads); with --cluster local/slurm/pbs: "
+                            "CPU workers to start (default 2)")
+    grade.add_argument("--job-timeout", type=int,
+                       help="seconds one job may run in all (default: twenty times the cell limit)")
+    cluster = grade.add_argument_group("grading on a Dask cluster (see the README's 'Grading a large class')")
+    cluster.add_argument("--cluster", metavar="WHERE", default="",
+                         help="local[:N] (worker processes on this machine), slurm or pbs (workers as batch jobs "
+                              "through dask-jobqueue), or a running scheduler's address (tcp://host:8786)")
+    cluster.add_argument("--gpu-workers", type=int, default=0,
+                         help="also start this many workers offering one GPU (gpu-profile jobs of lessons that "
+                              "fine-tune wait for them)")
+    cluster.add_argument("--retries", type=int, default=2,
+                         help="times a job lost with its worker is placed again before it is reported (default 2)")
     grade.add_argument("--variants", metavar="STUDENT", default="",
                        help="instructor check of the tests: this student's submissions (e.g. the sample class's "
                             "reference) also try every variant and mutant of each lesson's answers")
@@ -345,7 +359,9 @@ def parser() -> argparse.ArgumentParser:
     by_hand.add_argument("--student", help="only this student")
     by_hand.add_argument("--cell", action="append",
                          help="these graded cells instead (repeat; a test cell, e.g. ex4_tests, adjusts its score)")
-    by_hand.add_argument("--regrade", action="store_true", help="show cells already graded by hand too")
+    grade.add_argument("--regrade", action="store_true",
+                       help="grade again what is unchanged since it was graded (with --manual: show cells "
+                            "already graded by hand too)")
     by_hand.add_argument("--points", type=float, help="set this score without asking (with --student and one --cell)")
     by_hand.add_argument("--comment", help="with --points: the comment for the student")
     grade.set_defaults(func=cmd_grade)

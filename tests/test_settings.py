@@ -17,12 +17,15 @@ def test_resolved_from_the_command_line_with_the_grading_defaults(monkeypatch):
     assert (settings.profile, settings.threads, settings.sandbox, settings.variants) == ("ci", 1, True, "")
     assert settings.timeout == settings.cell_timeout == 300  # the ci profile's limit, written out
     assert RunSettings.resolve(profile="cpu", cell_timeout=20, threads=2).timeout == 20
+    assert RunSettings.resolve(cell_timeout=20).job_limit == 400  # a job: twenty cell limits unless told
+    assert RunSettings.resolve(cell_timeout=20, job_timeout=90).job_limit == 90
 
 
 @pytest.mark.parametrize("options, problem", [
     ({"profile": "laptop"}, "unknown profile 'laptop': use one of ci, cpu, gpu"),
     ({"threads": 0}, "threads=0 is not a valid number"),
     ({"cell_timeout": -5}, "cell_timeout=-5 is not a valid number"),
+    ({"job_timeout": -1}, "job_timeout=-1 is not a valid number"),
 ])
 def test_bad_settings_fail_loudly_with_the_fix(options, problem):
     with pytest.raises(CourseError, match=problem):

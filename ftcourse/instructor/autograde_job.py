@@ -28,7 +28,9 @@ def main(student: str, assignment: str) -> dict:
 
 def run_forked(student: str, assignment: str, env: dict, connection) -> None:
     """The job in a forked process: the job's environment, output to /dev/null (nbgrader's log comes
-    back in the result), the result or the failure sent through `connection`."""
+    back in the result), the result or the failure sent through `connection`. It dies with the process
+    that forked it (the fork server, which ends with the grading process or cluster worker)."""
+    _die_with_parent()
     quiet = os.open(os.devnull, os.O_WRONLY)
     os.dup2(quiet, 1)
     os.dup2(quiet, 2)
@@ -40,6 +42,16 @@ def run_forked(student: str, assignment: str, env: dict, connection) -> None:
         result = {"success": False, "log": "", "error": f"{type(err).__name__}: {err}".strip()[:300]}
     connection.send(result)
     connection.close()
+
+
+def _die_with_parent() -> None:
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":

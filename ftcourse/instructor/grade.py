@@ -7,15 +7,13 @@ every test decided outside the student's kernel, one settings object for the who
 report with a reason for every lost point. It fails only when the pipeline itself does, never
 because a student's notebook did.
 """
-import functools
 import json
-import multiprocessing
 import os
 import re
+import shutil
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from ..shared.catalogue import names as lesson_names
@@ -23,7 +21,10 @@ from ..shared.errors import CourseError
 from .audit import audit, cell_failures, sanitize
 from .config import grading_config
 from .intake import receive
-from .sandbox import check_available, install_kernelspec
+from .job import Job, Shared, submission_files
+from .progress import Progress
+from .sandbox import check_available
+from .secret import course_key
 
 CDN = re.compile(r'<script[^>]*src="https?://[^"]*"[^>]*>\s*</script>|<link[^>]*href="https?://[^"]*"[^>]*>')
 
@@ -51,47 +52,17 @@ def _api(config):
     return NbGraderAPI(CourseDirectory(config=config), config=config)
 
 
-@functools.lru_cache(maxsize=None)
-def _jobs():
-    """Where jobs start: forks of one server process that imported the job's module (and nbgrader)
-    once; each job is still a process of its own."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["ftcourse.instructor.autograde_job"])
-    return context
-
-
-def _autograde(job, scratch: Path, env: dict) -> dict:
-    from .autograde_job import run_forked
-
-    student, assignment = job
-    runtime = scratch / f"{student}-{assignment}"
-    runtime.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    receiving, sending = _jobs().Pipe(duplex=False)
-    process = _jobs().Process(target=run_forked, args=(student, assignment,
-                                                       {**env, "JUPYTER_RUNTIME_DIR": str(runtime)}, sending))
-    process.start()
-    sending.close()
-    try:
-        outcome = receiving.recv()
-    except EOFError:  # the job's process died before it could answer
-        outcome = None
-    process.join()
-    seconds = round(time.monotonic() - started, 1)
-    if outcome is None:
-        return {"success": False, "error": f"the grading process ended with exit code {process.exitcode}",
-                "seconds": seconds}
-    return {**outcome, "seconds": seconds}
-
-
 def _offline_feedback(feedback_dir: Path) -> None:
     """nbgrader's feedback pages load scripts from a CDN; offline they would hang or break."""
     for page in feedback_dir.rglob("*.html"):
         page.write_text(CDN.sub("", page.read_text(encoding="utf-8")), encoding="utf-8")
 
 
-def grade(source, settings, workers=None, assignments=None, log=print) -> list:
-    """Grade the submissions in `source` under `settings` (a RunSettings); rows of scores and notes."""
+def grade(source, settings, workers=None, assignments=None, log=print, cluster="", gpu_workers=0, retries=2,
+          regrade=False) -> list:
+    """Grade the submissions in `source` under `settings` (a RunSettings); rows of scores and notes.
+    Jobs run `workers` at a time on this machine, or on the Dask cluster `cluster` names (see
+    backends.py: `gpu_workers`, `retries`); only new or changed submissions, unless `regrade`."""
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.plugins.export import CsvExportPlugin
 
@@ -99,13 +70,15 @@ def grade(source, settings, workers=None, assignments=None, log=print) -> list:
     workspace.mkdir(parents=True, exist_ok=True)
     if settings.sandbox:
         check_available()
-    workers = plan_workers(workers, settings.threads)
+    workers = plan_workers(workers, settings.threads) if not cluster else workers
+    dispatch = {"cluster": cluster, "workers": workers, "gpu_workers": gpu_workers, "retries": retries,
+                "regrade": regrade}
     with tempfile.TemporaryDirectory(prefix="ftcourse-grade-") as scratch:
         scratch = Path(scratch)
         settings_file = settings.save(scratch / "settings.json")
         os.environ["FTCOURSE_RUN_SETTINGS"] = str(settings_file)  # nbgrader's config in this process too
         try:
-            rows = _grade(source, settings, workers, assignments or lesson_names(), scratch, log,
+            rows = _grade(source, settings, dispatch, assignments or lesson_names(), scratch, log,
                           Gradebook, MissingEntry, CsvExportPlugin)
         finally:
             os.environ.pop("FTCOURSE_RUN_SETTINGS", None)
@@ -132,7 +105,11 @@ def prepare_lessons(assignments, profile: str, log) -> None:
             log(f"{assignment}: prepared for grading in {time.perf_counter() - started:.0f} s")
 
 
-def _grade(source, settings, workers, assignments, scratch, log, Gradebook, MissingEntry, CsvExportPlugin):
+def _grade(source, settings, dispatch, assignments, scratch, log, Gradebook, MissingEntry, CsvExportPlugin):
+    from .backends import backend
+    from .late import assigner
+    from .record import Ledger, record
+
     workspace = Path(settings.workspace)
     config = grading_config(settings)
     api = _api(config)
@@ -155,37 +132,60 @@ def _grade(source, settings, workers, assignments, scratch, log, Gradebook, Miss
                 row.notes += audit(notebook, released, gb, submission.assignment)
                 copy = workspace / "submitted" / submission.student / submission.assignment / notebook.name
                 row.notes += sanitize(copy, released)
-    jobs = [key for key, row in rows.items()  # unreadable notebooks are noted above and score 0
+        graded_before = {(s.student.id, s.assignment.name) for a in gb.assignments
+                         for s in gb.assignment_submissions(a.name)}
+    keys = [key for key, row in rows.items()  # unreadable notebooks are noted above and score 0
             if (workspace / "submitted" / key[0] / key[1] / f"{key[1]}.ipynb").exists()
             and not any("not a readable notebook" in note for note in row.notes)]
-    log(f"grading {len(jobs)} submissions of {len({s for s, _ in rows})} students in the {settings.profile} "
-        f"profile: {workers} at a time, {settings.threads} torch thread(s) each, kernels "
-        f"{'sandboxed' if settings.sandbox else 'NOT sandboxed'}, tests outside the kernels")
+    ledger = Ledger(workspace)
+    jobs = [_job(workspace, key, settings) for key in keys]
+    unchanged = {j.key for j in jobs if not dispatch["regrade"] and j.key in graded_before and ledger.unchanged(j)}
+    jobs = [j for j in jobs if j.key not in unchanged]
+    runner = backend(dispatch["cluster"], dispatch["workers"], dispatch["gpu_workers"], dispatch["retries"])
+    try:
+        log(f"grading {len(jobs)} submissions of {len({j.student for j in jobs})} students in the {settings.profile} "
+            f"profile: {runner.description}, {settings.threads} torch thread(s) each, kernels "
+            f"{'sandboxed' if settings.sandbox else 'NOT sandboxed'}, tests outside the kernels"
+            + (f"; {len(unchanged)} unchanged since they were graded (kept; --regrade grades them again)"
+               if unchanged else ""))
+        prepare_lessons(sorted({job.assignment for job in jobs}), settings.profile, log)
+        timings = _timings(workspace)
+        # the longest first, so the jobs finish together: the student who also tries every variant,
+        # then each assignment by the longest time it took before in this workspace
+        jobs.sort(key=lambda job: (job.student != settings.variants, -timings.get(job.assignment, 0)))
+        shared = Shared(settings=asdict(settings), template=_template(workspace, scratch),
+                        secret=course_key(workspace).decode())
+        progress = Progress(len(jobs), runner.slots, log)
+        outcomes = {}
+        with Gradebook(db_url) as gb:
+            late = assigner(config)
 
-    prepare_lessons(sorted({assignment for _, assignment in jobs}), settings.profile, log)
-    install_kernelspec(scratch / "jupyter")
-    env = {**os.environ, "JUPYTER_PATH": str(scratch / "jupyter")}
-    timings = _timings(workspace)
-    # the longest first, so the pool finishes together: the student who also tries every variant,
-    # then each assignment by the longest time it took before in this workspace
-    jobs.sort(key=lambda key: (key[0] != settings.variants, -timings.get(key[1], 0)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        outcomes = dict(zip(jobs, pool.map(lambda job: _autograde(job, scratch, env), jobs)))
+            def arrived(job, result, running):
+                if result.success:
+                    record(result, job, gb, workspace, late, ledger)
+                outcomes[job.key] = replace(result, notebook="", grader_files={}, submission={})  # recorded: let go
+                progress.finished(result, running)
+
+            runner.run(jobs, shared, arrived)
+    finally:
+        runner.close()
+    for line in progress.summary():
+        log(line)
     for (_, assignment), outcome in outcomes.items():
-        timings[assignment] = max(timings.get(assignment, 0), outcome.get("seconds", 0))
+        timings[assignment] = max(timings.get(assignment, 0), outcome.seconds)
     (workspace / "timings.json").write_text(json.dumps(timings, indent=1))
-    (workspace / "jobs.json").write_text(json.dumps(  # how long each job took: for planning the next run
-        [{"student": s, "assignment": a, "seconds": o.get("seconds"), "success": bool(o.get("success"))}
-         for (s, a), o in outcomes.items()], indent=1))
+    _save_jobs(workspace, outcomes)
 
-    for key, outcome in outcomes.items():
+    for key in keys:
         student, assignment = key
-        if not outcome["success"]:
-            rows[key].notes.append(f"autograding failed: {(outcome.get('error') or 'see the nbgrader log').strip()[:200]}")
+        outcome = outcomes.get(key)
+        if outcome is not None and not outcome.success:
+            rows[key].notes.append(f"autograding failed: {(outcome.error or 'see the nbgrader log').strip()[:200]}")
         rows[key].notes += cell_failures(workspace / "autograded" / student / assignment / f"{assignment}.ipynb")
-        result = api.generate_feedback(assignment, student, force=True)
-        if not result["success"]:
-            rows[key].notes.append("feedback could not be generated")
+        if outcome is not None and outcome.success:
+            result = api.generate_feedback(assignment, student, force=True)
+            if not result["success"]:
+                rows[key].notes.append("feedback could not be generated")
     _offline_feedback(workspace / "feedback")
 
     with Gradebook(db_url) as gb:
@@ -197,6 +197,55 @@ def _grade(source, settings, workers, assignments, scratch, log, Gradebook, Miss
                 row.score = 0.0
         CsvExportPlugin(to=str(workspace / "grades.csv")).export(gb)
     return sorted(rows.values(), key=lambda r: (r.student, r.assignment))
+
+
+def _job(workspace: Path, key: tuple, settings) -> Job:
+    """The job of one sanitized submission: its files, what its grade depends on, whether it needs a GPU."""
+    import importlib
+
+    from ..shared.catalogue import lesson as find_lesson
+    from .record import digest
+
+    student, assignment = key
+    folder = workspace / "submitted" / student / assignment
+    files = submission_files(folder)
+    lesson = find_lesson(assignment)
+    fine_tunes = bool(getattr(importlib.import_module(lesson.package), "FINE_TUNES", False))
+    counted = asdict(settings)  # the variants change the grading of one student only
+    counted.update(variants=settings.variants == student, slow_variants=settings.slow_variants and
+                   settings.variants == student)
+    return Job(student, assignment, str(folder), digest=digest(files, counted, [lesson.source.parent, lesson.folder]),
+               gpu=fine_tunes and settings.profile == "gpu")
+
+
+def _save_jobs(workspace: Path, outcomes: dict) -> None:
+    """`jobs.json`: how long each job took and where, the latest grading of each (for planning runs)."""
+    path = workspace / "jobs.json"
+    try:
+        earlier = [entry for entry in json.loads(path.read_text())
+                   if (entry.get("student"), entry.get("assignment")) not in outcomes]
+    except (OSError, ValueError, AttributeError, TypeError):
+        earlier = []
+    path.write_text(json.dumps(earlier + [
+        {"student": o.student, "assignment": o.assignment, "seconds": o.seconds, "success": o.success,
+         "worker": o.worker} for o in outcomes.values()], indent=1))
+
+
+def _template(workspace: Path, scratch: Path) -> bytes:
+    """The gradebook with its assignments and without students: each job's private gradebook."""
+    import sqlite3
+
+    from nbgrader.api import Gradebook
+
+    path = scratch / "template.db"
+    shutil.copy(workspace / "gradebook.db", path)
+    with Gradebook(f"sqlite:///{path}") as gb:
+        for student in list(gb.students):
+            gb.remove_student(student.id)
+    connection = sqlite3.connect(path)
+    connection.execute("VACUUM")  # the removed students' rows leave the file
+    connection.close()
+    return path.read_bytes()
 
 
 def _timings(workspace: Path) -> dict:

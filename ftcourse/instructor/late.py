@@ -45,34 +45,46 @@ def set_due_dates(gb, due: dict) -> None:
                               "write it as 2025-10-31 23:59 or 2025-10-31T23:59:00+02:00") from None
 
 
+def assigner(config, method: str = None, percent_per_day: float = None):
+    """nbgrader's AssignLatePenalties with the configured plugin (or `PerDayPenalty` with `method`)."""
+    from nbgrader.preprocessors import AssignLatePenalties
+
+    found = AssignLatePenalties(config=config)
+    if method is not None:
+        found.plugin_class = PerDayPenalty
+    found.init_plugin()
+    if method is not None:
+        found.plugin_inst.penalty_method = method
+        if percent_per_day is not None:
+            found.plugin_inst.percent_per_day = float(percent_per_day)
+    return found
+
+
+def penalize(assigner, submission) -> float:
+    """Set each notebook's late penalty of one submission as AssignLatePenalties does, from the
+    gradebook as it is now; the submission's total penalty (no commit)."""
+    seconds = submission.total_seconds_late
+    total = 0.0
+    for notebook in submission.notebooks:
+        notebook.late_submission_penalty = None
+        if seconds > 0:
+            penalty = assigner.plugin_inst.late_submission_penalty(submission.student.id, notebook.score, seconds)
+            if penalty is not None:
+                notebook.late_submission_penalty = assigner._check_late_penalty(notebook, penalty)
+                total += notebook.late_submission_penalty
+    return total
+
+
 def apply(gb, config, method: str = None, percent_per_day: float = None) -> list:
     """Recompute every submitted notebook's late penalty (as AssignLatePenalties does, with the
     configured plugin, or `PerDayPenalty` with `method`); the (student, assignment, seconds late,
     penalty) of every late submission."""
-    from nbgrader.preprocessors import AssignLatePenalties
-
-    assigner = AssignLatePenalties(config=config)
-    if method is not None:
-        assigner.plugin_class = PerDayPenalty
-    assigner.init_plugin()
-    if method is not None:
-        assigner.plugin_inst.penalty_method = method
-        if percent_per_day is not None:
-            assigner.plugin_inst.percent_per_day = float(percent_per_day)
+    late_assigner = assigner(config, method, percent_per_day)
     late = []
     for assignment in gb.assignments:
         for submission in gb.assignment_submissions(assignment.name):
-            seconds = submission.total_seconds_late
-            total = 0.0
-            for notebook in submission.notebooks:
-                notebook.late_submission_penalty = None
-                if seconds > 0:
-                    penalty = assigner.plugin_inst.late_submission_penalty(
-                        submission.student.id, notebook.score, seconds)
-                    if penalty is not None:
-                        notebook.late_submission_penalty = assigner._check_late_penalty(notebook, penalty)
-                        total += notebook.late_submission_penalty
-            if seconds > 0:
-                late.append((submission.student.id, assignment.name, seconds, total))
+            total = penalize(late_assigner, submission)
+            if submission.total_seconds_late > 0:
+                late.append((submission.student.id, assignment.name, submission.total_seconds_late, total))
     gb.db.commit()
     return late

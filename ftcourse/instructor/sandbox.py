@@ -21,6 +21,7 @@ Run as root, or as a user allowed to create user namespaces. Used as a kernelspe
 import json
 import os
 import shlex
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -133,6 +134,37 @@ def spawn(argv: list, workdir: Path, settings, log: Path, readable: list = (), w
                                 stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
 
 
+def descendants(pid: int) -> list:
+    """Every process started by `pid`, its children's children included (Linux /proc)."""
+    found, queue = [], [pid]
+    while queue:
+        parent = queue.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                children = Path(f"/proc/{parent}/task/{task}/children").read_text().split()
+            except OSError:
+                continue
+            for child in map(int, children):
+                if child not in found:
+                    found.append(child)
+                    queue.append(child)
+    return found
+
+
+def stop_tree(pid: int) -> None:
+    """Kill `pid` and everything it started (a kernel runs in a session of its own, so a process
+    group would miss it). The tree is read before any of it dies, so no process escapes to init."""
+    for target in [pid, *descendants(pid)]:
+        try:
+            os.kill(target, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 def launch(connection_file: str) -> int:
     """Start a kernel confined: it keeps its notebook folder and the folders of its sockets. Its
     profile and threads come from the run's settings (the file $FTCOURSE_RUN_SETTINGS names)."""
@@ -143,8 +175,28 @@ def launch(connection_file: str) -> int:
         raise CourseError("sandboxed kernels need KernelManager.transport='ipc' (they have no network)")
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file]
     # the connection file alone, not its folder: that may be /tmp, with everyone's files in it
-    return subprocess.call(command(argv, Path.cwd(), [Path(info["ip"]).parent], [Path(connection_file)]),
-                           env=kernel_env(RunSettings.current()))
+    kernel = subprocess.Popen(command(argv, Path.cwd(), [Path(info["ip"]).parent], [Path(connection_file)]),
+                              env=kernel_env(RunSettings.current()))
+    _stop_when_orphaned(kernel)
+    return kernel.wait()
+
+
+def _stop_when_orphaned(kernel: subprocess.Popen) -> None:
+    """A kernel outlives nothing: when the process that started this launcher dies (its grading job
+    killed with a lost cluster worker, or past its time limit), the kernel is stopped too."""
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch():
+        while kernel.poll() is None:
+            if os.getppid() != parent:
+                stop_tree(kernel.pid)
+                return
+            time.sleep(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def install_kernelspec(into: Path) -> Path:

@@ -43,6 +43,10 @@ class RunSettings:
                 "each exercise's variants and mutants (solutions/<lesson>/instructor/variants.yaml); "
                 "empty for real grading"})
 
+    job_timeout: int = field(default=0, metadata={
+        "help": "seconds one job (a student's assignment) may run in all before it is stopped and reported "
+                "as not graded; 0 means twenty times the cell limit"})
+
     slow_variants: bool = field(default=False, metadata={
         "help": "with variants: also the variants marked `slow: true` (each a full fine-tune); "
                 "`ftcourse mutants` tries them all, the test suite the rest"})
@@ -51,14 +55,14 @@ class RunSettings:
         profiles.get(self.profile)  # unknown profile: CourseError naming the valid ones
         if not isinstance(self.variants, str):
             raise CourseError(f"variants={self.variants!r} must name a student (or be empty)")
-        for name in ("cell_timeout", "threads"):
+        for name in ("cell_timeout", "threads", "job_timeout"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < (1 if name == "threads" else 0):
                 raise CourseError(f"{name}={value!r} is not a valid number: see `ftcourse grade --help`")
 
     @classmethod
     def resolve(cls, profile=None, cell_timeout=None, threads=None, sandbox=True, workspace=None,
-                variants="", slow_variants=False) -> "RunSettings":
+                variants="", slow_variants=False, job_timeout=None) -> "RunSettings":
         """Command-line options (None: not given) -> settings. The profile comes from the option, else
         $FTCOURSE_PROFILE, else `ci`; the cell limit from the option, else the profile's."""
         name = profile or os.environ.get(profiles.ENV_PROFILE) or GRADING_PROFILE
@@ -66,7 +70,7 @@ class RunSettings:
         return cls(profile=chosen.name, cell_timeout=int(cell_timeout or chosen.cell_timeout),
                    threads=1 if threads is None else threads, sandbox=bool(sandbox),
                    workspace=str(Path(workspace or ROOT / "autograder").resolve()), variants=variants or "",
-                   slow_variants=bool(slow_variants))
+                   slow_variants=bool(slow_variants), job_timeout=int(job_timeout or 0))
 
     @property
     def profile_settings(self) -> profiles.Profile:
@@ -76,6 +80,11 @@ class RunSettings:
     def timeout(self) -> int:
         """The per-cell limit in force: the explicit one, else the profile's."""
         return self.cell_timeout or self.profile_settings.cell_timeout
+
+    @property
+    def job_limit(self) -> int:
+        """Seconds a whole job may run: the explicit limit, else twenty times the cell limit."""
+        return self.job_timeout or 20 * self.timeout
 
     def kernel_environment(self) -> dict:
         """What a notebook's kernel is told of these settings: its profile and its torch threads."""

@@ -73,7 +73,7 @@ grade: assets
 # A class graded on a Dask cluster of Slurm batch jobs: a one-machine Slurm from Debian's packages
 # (as root), then the sample class (or SUBMISSIONS) graded through it into autograder/slurm/.
 grade-slurm: assets
-	eval "$$(scripts/slurm-single-node start)" && \
+	slurm=$$(scripts/slurm-single-node start) && eval "$$slurm" && \
 	$(BIN)/ftcourse grade $(SUBMISSIONS) --workspace autograder/slurm --cluster slurm --workers 2 --regrade; \
 	status=$$?; scripts/slurm-single-node stop; exit $$status
 

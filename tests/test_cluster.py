@@ -162,10 +162,14 @@ def _gradebook(workspace: Path, keys) -> dict:
 
 
 def _quiz_class(folder: Path, students: dict) -> Path:
-    """`{student: whose lesson-06 notebook they hand in}` as a submissions folder."""
+    """`{student: whose lesson-06 hand-in they hand in}` as a submissions folder (nbgrader's layout,
+    with timestamp.txt and submission_secret.txt, where the sample class has it)."""
     for student, source in students.items():
         (folder / student).mkdir(parents=True)
-        shutil.copy(FOLDER / source / f"{QUIZ}.ipynb", folder / student)
+        if (FOLDER / source / QUIZ).is_dir():
+            shutil.copytree(FOLDER / source / QUIZ, folder / student / QUIZ)
+        else:
+            shutil.copy(FOLDER / source / f"{QUIZ}.ipynb", folder / student)
     return folder
 
 
@@ -175,7 +179,7 @@ def _quiz_class(folder: Path, students: dict) -> Path:
 def test_a_local_cluster_grades_exactly_as_the_local_pool_did(graded_class, tmp_path):
     """Regrading with worker processes, one of them a GPU worker, gives the gradebook the pool wrote."""
     out, workspace = graded_class
-    students = {"same_letter": "same_letter", "partial": "partial"}
+    students = {"same_letter": "same_letter", "near_copy_b": "near_copy_b"}  # near_copy_b: collected
     submissions = _quiz_class(tmp_path / "again", students)
     shutil.copytree(workspace, tmp_path / "workspace")  # the same gradebook and secret
     code, out_again, err = run_ftcourse("grade", str(submissions), "--workspace", str(tmp_path / "workspace"),
@@ -186,6 +190,13 @@ def test_a_local_cluster_grades_exactly_as_the_local_pool_did(graded_class, tmp_
     assert "graded 2/2, 0 running, 0 failed" in out_again, out_again
     keys = [(student, QUIZ) for student in students]
     assert _gradebook(tmp_path / "workspace", keys) == _gradebook(workspace, keys)
+    def files(root, student):
+        return sorted(p.name for p in (root / "autograded" / student / QUIZ).iterdir())
+
+    for student in students:  # the autograded folder holds what the pool's did
+        assert files(tmp_path / "workspace", student) == files(workspace, student)
+    # nbgrader's layout: the files `nbgrader collect` brought come along (feedback is released by them)
+    assert {"timestamp.txt", "submission_secret.txt"} <= set(files(tmp_path / "workspace", "near_copy_b"))
     first, second = scores_from_table(out), scores_from_table(out_again)
     for student in students:
         assert second[student][QUIZ] == first[student][QUIZ] == EXPECTED[student][QUIZ]

@@ -2,8 +2,9 @@
 
 Jobs grade in private workspaces (job.py), wherever they run; only their results come back, and only
 this module writes the gradebook, the autograded notebooks and the ledger. A result is recorded when
-it arrives, in this order: the autograded notebook and the grader's files (replacing the folder, so
-nothing of an earlier grading is left in it), the scores and comments into nbgrader's gradebook
+it arrives, in this order: the autograded notebook, the grader's files and the submission's own
+(`timestamp.txt`, `submission_secret.txt`), replacing the folder so that nothing of an earlier
+grading is left in it, the scores and comments into nbgrader's gradebook
 (as nbgrader's `SaveAutoGrades` and `AssignLatePenalties` would have written them, against the
 gradebook as it is here: scores given by hand stay and mark the cell for review), one commit, then
 the ledger. A job retried after a lost worker is recorded once, since only the retry's result
@@ -69,6 +70,10 @@ def record(result: Result, job: Job, gb, workspace: Path, late_assigner, ledger:
     folder = Path(workspace) / "autograded" / result.student / result.assignment
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
+    if job.folder:  # what nbgrader's autograde carries over besides notebooks: timestamp.txt and
+        for path in Path(job.folder).iterdir():  # submission_secret.txt (feedback is released by it)
+            if path.is_file() and path.suffix != ".ipynb":
+                shutil.copy2(path, folder / path.name)
     if result.notebook:
         (folder / f"{result.assignment}.ipynb").write_text(result.notebook, encoding="utf-8")
     for name, text in result.grader_files.items():

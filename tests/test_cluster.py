@@ -19,9 +19,9 @@ from conftest import GRADING_SECRET, ROOT, notes_of, run_ftcourse, scores_from_t
 from ftcourse.instructor.backends import GPU, ClusterSpec, DaskCluster
 from ftcourse.instructor.job import Job, Result
 from ftcourse.instructor.progress import Progress
-from ftcourse.instructor.record import Ledger, digest
+from ftcourse.instructor.record import Ledger, digest, source_digest
 from ftcourse.instructor.sample_class import FOLDER
-from ftcourse.instructor.sandbox import descendants, stop_tree
+from ftcourse.instructor.sandbox import children, descendants, stop_tree
 from ftcourse.shared.catalogue import lessons
 from ftcourse.shared.errors import CourseError
 
@@ -48,12 +48,12 @@ def test_what_a_grade_depends_on_changes_its_digest(tmp_path):
     source.mkdir()
     (source / "lesson.ipynb").write_text("{}")
     files, settings = {"06.ipynb": b"answers"}, {"profile": "ci", "threads": 1, "workspace": "/a", "job_timeout": 0}
-    first = digest(files, settings, [source])
-    assert digest(files, {**settings, "workspace": "/b", "job_timeout": 60}, [source]) == first
-    assert digest({"06.ipynb": b"other answers"}, settings, [source]) != first
-    assert digest(files, {**settings, "profile": "cpu"}, [source]) != first
+    first = digest(files, settings, source_digest([source]))
+    assert digest(files, {**settings, "workspace": "/b", "job_timeout": 60}, source_digest([source])) == first
+    assert digest({"06.ipynb": b"other answers"}, settings, source_digest([source])) != first
+    assert digest(files, {**settings, "profile": "cpu"}, source_digest([source])) != first
     (source / "lesson.ipynb").write_text('{"changed": 1}')
-    assert digest(files, settings, [source]) != first
+    assert digest(files, settings, source_digest([source])) != first
 
 
 def test_the_ledger_keeps_what_was_recorded_and_is_never_half_written(tmp_path):
@@ -213,7 +213,7 @@ def test_a_worker_killed_mid_job_has_its_job_graded_elsewhere_and_recorded_once(
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     killed, deadline = None, time.monotonic() + 120
     while killed is None and time.monotonic() < deadline and grading.poll() is None:
-        for worker in _children(grading.pid):  # the LocalCluster's worker processes
+        for worker in children(grading.pid):  # the LocalCluster's worker processes
             if any("ipykernel" in _command(pid) for pid in descendants(worker)):  # mid-job: its kernel runs
                 os.kill(worker, signal.SIGKILL)
                 killed = worker
@@ -235,14 +235,6 @@ def test_a_worker_killed_mid_job_has_its_job_graded_elsewhere_and_recorded_once(
         assert sorted((s.student.id, s.assignment.name) for s in gb.assignment_submissions(QUIZ)) == [
             ("partial", QUIZ), ("same_letter", QUIZ)]  # once each
     assert sorted(json.loads((workspace / "graded.json").read_text())) == [f"partial/{QUIZ}", f"same_letter/{QUIZ}"]
-
-
-def _children(pid: int) -> list:
-    try:
-        return [int(p) for t in os.listdir(f"/proc/{pid}/task")
-                for p in Path(f"/proc/{pid}/task/{t}/children").read_text().split()]
-    except OSError:
-        return []
 
 
 def _command(pid: int) -> str:

@@ -138,7 +138,8 @@ def _grade(source, settings, dispatch, assignments, scratch, log, Gradebook, Mis
             if (workspace / "submitted" / key[0] / key[1] / f"{key[1]}.ipynb").exists()
             and not any("not a readable notebook" in note for note in row.notes)]
     ledger = Ledger(workspace)
-    jobs = [_job(workspace, key, settings) for key in keys]
+    sources = {}  # assignment -> source_digest, read once per run
+    jobs = [_job(workspace, key, settings, sources) for key in keys]
     unchanged = {j.key for j in jobs if not dispatch["regrade"] and j.key in graded_before and ledger.unchanged(j)}
     jobs = [j for j in jobs if j.key not in unchanged]
     runner = backend(dispatch["cluster"], dispatch["workers"], dispatch["gpu_workers"], dispatch["retries"])
@@ -199,12 +200,13 @@ def _grade(source, settings, dispatch, assignments, scratch, log, Gradebook, Mis
     return sorted(rows.values(), key=lambda r: (r.student, r.assignment))
 
 
-def _job(workspace: Path, key: tuple, settings) -> Job:
-    """The job of one sanitized submission: its files, what its grade depends on, whether it needs a GPU."""
+def _job(workspace: Path, key: tuple, settings, sources: dict = None) -> Job:
+    """The job of one sanitized submission: its files, what its grade depends on, whether it needs a
+    GPU. `sources` keeps each assignment's source digest across the run's jobs."""
     import importlib
 
     from ..shared.catalogue import lesson as find_lesson
-    from .record import digest
+    from .record import digest, source_digest
 
     student, assignment = key
     folder = workspace / "submitted" / student / assignment
@@ -214,7 +216,10 @@ def _job(workspace: Path, key: tuple, settings) -> Job:
     counted = asdict(settings)  # the variants change the grading of one student only
     counted.update(variants=settings.variants == student, slow_variants=settings.slow_variants and
                    settings.variants == student)
-    return Job(student, assignment, str(folder), digest=digest(files, counted, [lesson.source.parent, lesson.folder]),
+    sources = {} if sources is None else sources
+    if assignment not in sources:
+        sources[assignment] = source_digest([lesson.source.parent, lesson.folder])
+    return Job(student, assignment, str(folder), digest=digest(files, counted, sources[assignment]),
                gpu=fine_tunes and settings.profile == "gpu")
 
 

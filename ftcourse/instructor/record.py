@@ -30,17 +30,25 @@ IGNORED_SETTINGS = ("workspace", "job_timeout")  # change where or how long, not
 SKIPPED = {"__pycache__", ".ipynb_checkpoints", "runs"}  # outputs of running a lesson, not its source
 
 
-def digest(files: dict, settings: dict, sources: list) -> str:
-    """What a grade depends on, as one hash: the submission's files, the settings, and the assignment's
-    source folders (its instructor notebook's folder and its package of checks)."""
+def source_digest(folders: list) -> str:
+    """One hash of an assignment's source folders (its instructor notebook's folder and its package
+    of checks); computed once per assignment and run, not once per job."""
+    h = hashlib.sha256()
+    for source in map(Path, folders):
+        for path in sorted(source.rglob("*")) if source.is_dir() else []:
+            if path.is_file() and not SKIPPED.intersection(path.parts):
+                h.update(str(path.relative_to(source.parent)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def digest(files: dict, settings: dict, source: str) -> str:
+    """What a grade depends on, as one hash: the submission's files, the settings, and the
+    assignment's source (`source_digest`)."""
     h = hashlib.sha256()
     for name in sorted(files):
         h.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
     h.update(json.dumps({k: v for k, v in sorted(settings.items()) if k not in IGNORED_SETTINGS}).encode())
-    for source in map(Path, sources):
-        for path in sorted(source.rglob("*")) if source.is_dir() else []:
-            if path.is_file() and not SKIPPED.intersection(path.parts):
-                h.update(str(path.relative_to(source.parent)).encode() + b"\0" + path.read_bytes())
+    h.update(source.encode())
     return h.hexdigest()
 
 
@@ -91,7 +99,6 @@ def write_scores(gb, result: Result, late_assigner) -> None:
 
     found = result.submission
     timestamp = datetime.fromisoformat(found["timestamp"]) if found.get("timestamp") else None
-    gb.update_or_create_student(result.student)
     with warnings.catch_warnings():  # nbgrader's add_submission trips SQLAlchemy's autoflush notice
         warnings.simplefilter("ignore", SAWarning)
         if timestamp is not None:

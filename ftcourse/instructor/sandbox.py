@@ -134,24 +134,29 @@ def spawn(argv: list, workdir: Path, settings, log: Path, readable: list = (), w
                                 stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
 
 
-def descendants(pid: int) -> list:
-    """Every process started by `pid`, its children's children included (Linux /proc)."""
-    found, queue = [], [pid]
-    while queue:
-        parent = queue.pop()
+def children(pid: int) -> list:
+    """The processes `pid` started directly (Linux /proc; [] once it is gone)."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+    found = []
+    for task in tasks:
         try:
-            tasks = os.listdir(f"/proc/{parent}/task")
+            found += [int(child) for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
         except OSError:
             continue
-        for task in tasks:
-            try:
-                children = Path(f"/proc/{parent}/task/{task}/children").read_text().split()
-            except OSError:
-                continue
-            for child in map(int, children):
-                if child not in found:
-                    found.append(child)
-                    queue.append(child)
+    return found
+
+
+def descendants(pid: int) -> list:
+    """Every process started by `pid`, its children's children included."""
+    found, queue = [], [pid]
+    while queue:
+        for child in children(queue.pop()):
+            if child not in found:
+                found.append(child)
+                queue.append(child)
     return found
 
 

@@ -158,9 +158,9 @@ def smoke(args, out: Path) -> list:
     notes = "" if scored else "targets are for the cpu profile, not scored here"
     comparison = f"sentiment fine-tune, {args.smoke_profile} profile (smoke run) vs chapter 3's recipe"
     recipes = (f"A: {result['train_examples']} reviews x {profile.full_epochs} epoch(s), batch "
-               f"{profile.train_batch_size}, lr {profile.learning_rate:g}, max {profile.max_length} tokens; B: the "
+               f"{profile.train_batch_size} ({result['batches']}), lr {profile.learning_rate:g}, max {profile.max_length} tokens; B: the "
                f"first {chapter3['train_examples']} of those reviews x {chapter3['epochs']:g} epochs, batch "
-               f"{chapter3['batch_size']}, lr {chapter3['learning_rate']:g}, full length (the size that fits the "
+               f"{chapter3['batch_size']} ({chapter3['batches']}), lr {chapter3['learning_rate']:g}, full length (the size that fits the "
                "benchmark's 20 minutes)")
     return [
         Row(6, comparison, f"test accuracy ({result['test_examples']} reviews)", f"{result['test_accuracy']:.3f}",

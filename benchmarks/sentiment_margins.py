@@ -6,11 +6,14 @@ Trains each graded sentiment fine-tune of the course with its profile's recipe
 as graders run them, and scores each saved model the way the hidden tests do: accuracy on the
 held-out grading reviews, against the profile's pass mark and against the untrained model and the
 majority class plus the lesson's margin. Controls (16 training reviews; a learning rate 100 times
-too small) must fail. Writes results/<machine>-sentiment-margins-<profile>.md and .json, the .json
-after every run, so that a long measurement keeps what it has.
+too small) must fail. A comparison run trains lesson 01's recipe with its batches in random order
+instead of grouped by length, to show what the grouping buys in time and accuracy. Writes
+results/<machine>-sentiment-margins-<profile>.md and .json, the .json after every run, so that a long
+measurement keeps what it has.
 
     python -m benchmarks.sentiment_margins --profile ci --threads 2 1 --seeds 0 1 2 3 4 --controls
-    python -m benchmarks.sentiment_margins --profile cpu --threads 2 1 --seeds 0 1 2 3 4 --one-thread-seeds 0 --controls
+    python -m benchmarks.sentiment_margins --profile cpu --threads 2 1 --seeds 0 1 2 3 4 \
+        --one-thread-seeds 0 --controls --compare-random-batches
 """
 import argparse
 import json
@@ -26,6 +29,7 @@ from .machine import describe, header, slug
 ROOT = Path(__file__).resolve().parents[1]
 CONTROL_EXAMPLES = 16
 CONTROL_RATE_DIVISOR = 100
+RANDOM_BATCHES = "batches in random order"  # the comparison: lesson 01's recipe without grouping by length
 
 
 @dataclass(frozen=True)
@@ -92,8 +96,10 @@ def markdown(result: dict) -> str:
              "without a mark, which no test grades, must only beat both).", "",
              "| recipe | seed | threads | training reviews | learning rate | training s | test accuracy | "
              "held-out accuracy | passes |", "|---|---|---|---|---|---|---|---|---|"]
-    for run in result["runs"]:
-        name = run["recipe"] + (f" (control: {run['control']})" if run.get("control") else "")
+    order = [r.key for r in RECIPES]
+    for run in sorted(result["runs"], key=lambda r: order.index(r["recipe"])):  # stable: seeds stay in order
+        name = run["recipe"] + (f" (control: {run['control']})" if run.get("control") else "") + \
+            (f" (comparison: {run['comparison']})" if run.get("comparison") else "")
         lines.append(f"| {name} | {run['seed']} | {run['threads']} | {run['train_examples']} | "
                      f"{run['learning_rate']:g} | {run['train_seconds']:.0f} | {run['test_accuracy']:.3f} | "
                      f"{run['held_out_accuracy']:.3f} | {'yes' if passes(run, result) else 'NO'} |")
@@ -102,16 +108,38 @@ def markdown(result: dict) -> str:
         own = [r for r in result["runs"] if r["recipe"] == recipe.key]
         if not own:
             continue
-        lessons = [r for r in own if not r.get("control")]
+        lessons = recipe_runs(own)
         controls = ", ".join(f"{r['control']} {r['held_out_accuracy']:.3f}" for r in own if r.get("control"))
         own_mark = result["marks"][recipe.key]
         shown = "-" if own_mark is None else f"{own_mark:.2f}"
         lines.append(f"| {recipe.title} | {shown} | {result['margins'][recipe.key]:.2f} | "
                      f"{summary(lessons) if lessons else '-'} | {controls or '-'} |")
+    lines += comparison(result["runs"])
     identical = thread_identity(result["runs"])
     if identical:
         lines += ["", "Held-out accuracy of the same seed at 1 and 2 threads: " + "; ".join(identical) + "."]
     return "\n".join(lines) + "\n"
+
+
+def recipe_runs(runs: list) -> list:
+    """The runs of the recipes themselves: no control, no comparison."""
+    return [r for r in runs if not r.get("control") and not r.get("comparison")]
+
+
+def comparison(runs: list) -> list:
+    """Lines comparing each comparison run with the recipe's run of the same seed and threads."""
+    lines = []
+    for other in (r for r in runs if r.get("comparison")):
+        same = [r for r in recipe_runs(runs) if (r["recipe"], r["seed"], r["threads"]) ==
+                (other["recipe"], other["seed"], other["threads"])]
+        if same:
+            own = same[0]
+            lines += ["", f"{other['recipe']}, seed {other['seed']}, {other['threads']} threads, "
+                      f"{other['comparison']}: {other['train_seconds']:.0f} s of training, test accuracy "
+                      f"{other['test_accuracy']:.3f}, held-out {other['held_out_accuracy']:.3f}; the recipe "
+                      f"(batches {own.get('batches', 'grouped by length')}): {own['train_seconds']:.0f} s, "
+                      f"{own['test_accuracy']:.3f}, {own['held_out_accuracy']:.3f}."]
+    return lines
 
 
 def thread_identity(runs: list) -> list:
@@ -119,7 +147,7 @@ def thread_identity(runs: list) -> list:
     (the test split's may still differ by a review: LoRA's sums are not always bit-identical)."""
     said = []
     for recipe in RECIPES:
-        own = [r for r in runs if r["recipe"] == recipe.key and not r.get("control")]
+        own = recipe_runs([r for r in runs if r["recipe"] == recipe.key])
         for seed in sorted({r["seed"] for r in own}):
             values = {r["threads"]: r["held_out_accuracy"] for r in own if r["seed"] == seed}
             if len(values) > 1:
@@ -138,10 +166,12 @@ def plan(args) -> list:
             for seed in args.seeds:
                 if threads != 1 or args.one_thread_seeds is None or seed in args.one_thread_seeds:
                     runs.append((recipe, seed, threads, None))
+        fastest = max(args.threads)
         if args.controls:
-            fastest = max(args.threads)
             runs += [(recipe, args.seeds[0], fastest, f"{CONTROL_EXAMPLES} reviews"),
                      (recipe, args.seeds[0], fastest, f"learning rate / {CONTROL_RATE_DIVISOR}")]
+        if args.compare_random_batches and recipe.key == "lesson01":
+            runs.append((recipe, args.seeds[0], fastest, RANDOM_BATCHES))
     return runs
 
 
@@ -156,6 +186,8 @@ def main(argv=None) -> int:
     parser.add_argument("--controls", action="store_true",
                         help=f"also train on {CONTROL_EXAMPLES} reviews and at a learning rate "
                              f"{CONTROL_RATE_DIVISOR} times smaller (must fail)")
+    parser.add_argument("--compare-random-batches", action="store_true",
+                        help="also train lesson 01's recipe once with its batches in random order")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--replace", action="store_true",
                         help="keep the earlier measurement's runs of the recipes not named in --recipes and "
@@ -183,15 +215,17 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for recipe, seed, threads, control in plan(args):
             os.environ["FTCOURSE_TORCH_THREADS"] = str(threads)
-            change = {}
-            if control == f"{CONTROL_EXAMPLES} reviews":
+            change, compared = {}, None
+            if control == RANDOM_BATCHES:
+                change["grouped"], compared, control = False, control, None
+            elif control == f"{CONTROL_EXAMPLES} reviews":
                 change["train_examples"] = CONTROL_EXAMPLES
             elif control:
                 rates = course.profile.lora_learning_rate if recipe.lora else course.profile.learning_rate
                 change["learning_rate"] = rates / CONTROL_RATE_DIVISOR
             run = fine_tune(args.profile, output_dir=tmp, log=lambda message: None, lora=recipe.lora,
                             recipe=recipe.smoke_recipe, seed=seed, held_out=True, **change)
-            run = {"recipe": recipe.key, "control": control, **{k: v for k, v in run.items()
+            run = {"recipe": recipe.key, "control": control, "comparison": compared, **{k: v for k, v in run.items()
                                                                  if k not in ("model_dir", "recipe")}}
             result["runs"].append(run)
             print(json.dumps(run), flush=True)

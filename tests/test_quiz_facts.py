@@ -29,6 +29,10 @@ def test_training_arguments_and_trainer():
 
     names = inspect.signature(TrainingArguments).parameters
     assert "eval_strategy" in names and "evaluation_strategy" not in names and "warmup_ratio" not in names
+    # 01-grouped-padding and lesson 01's rename list: transformers 5 has no `group_by_length` argument
+    assert "group_by_length" not in names
+    assert TrainingArguments("out", train_sampling_strategy="group_by_length").train_sampling_strategy == \
+        "group_by_length"
     trainer_names = inspect.signature(Trainer).parameters
     assert KEY["processing-class"][0] in trainer_names and "tokenizer" not in trainer_names
     with pytest.raises(ValueError, match="requires the save and eval strategy to match"):

@@ -25,7 +25,7 @@ def test_unknown_profile_lists_the_valid_ones(monkeypatch):
 def test_profiles_grow_from_ci_to_gpu():
     ci, cpu, gpu = (profiles.PROFILES[n] for n in ("ci", "cpu", "gpu"))
     assert ci.train_size < cpu.train_size and gpu.train_size is None
-    assert ci.full_train_size < cpu.full_train_size and gpu.full_train_size is None
+    assert ci.full_train_size < cpu.train_size and cpu.full_train_size is gpu.full_train_size is None  # None: all
     from ftcourse.shared.data import GRADING_START
 
     assert all(p.test_size <= GRADING_START for p in (ci, cpu, gpu)), "grading rows must stay unseen"

@@ -24,7 +24,7 @@ class Profile:
     test_size: int  # at most data.GRADING_START: later test rows are kept for grading
     max_length: int  # tokens per example after truncation
     epochs: int  # passes over the training examples in lessons 03 and 04
-    full_train_size: Optional[int]  # training examples of lesson 01's full fine-tune (the course's headline run)
+    full_train_size: Optional[int]  # training examples of lesson 01's full fine-tune (headline run); None = all
     full_epochs: int  # its passes over them: more distinct examples in one pass beat repeated passes
     train_batch_size: int
     eval_batch_size: int
@@ -60,7 +60,7 @@ PROFILES = {
             purpose="default without CUDA: a few minutes per lesson, accuracy worth looking at",
             encoder="all-MiniLM-L6-v2",
             train_size=2000, validation_size=500, test_size=1000, max_length=64, epochs=2,
-            full_train_size=8000, full_epochs=1, train_batch_size=16, eval_batch_size=64,
+            full_train_size=None, full_epochs=1, train_batch_size=16, eval_batch_size=64,
             learning_rate=5e-5, lora_learning_rate=2e-3, rank_sweep_size=768, rank_sweep_batch_size=8, precision="fp32",
             torch_threads=None, cell_timeout=900, min_accuracy=0.75, min_lora_accuracy=0.70,
         ),

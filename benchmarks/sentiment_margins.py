@@ -126,14 +126,18 @@ def recipe_runs(runs: list) -> list:
     return [r for r in runs if not r.get("control") and not r.get("comparison")]
 
 
+def counterpart(other: dict, runs: list):
+    """The recipe's own run of the same recipe, seed and threads as `other` (None when there is none)."""
+    key = (other["recipe"], other["seed"], other["threads"])
+    return next((r for r in recipe_runs(runs) if (r["recipe"], r["seed"], r["threads"]) == key), None)
+
+
 def comparison(runs: list) -> list:
     """Lines comparing each comparison run with the recipe's run of the same seed and threads."""
     lines = []
     for other in (r for r in runs if r.get("comparison")):
-        same = [r for r in recipe_runs(runs) if (r["recipe"], r["seed"], r["threads"]) ==
-                (other["recipe"], other["seed"], other["threads"])]
-        if same:
-            own = same[0]
+        own = counterpart(other, runs)
+        if own:
             lines += ["", f"{other['recipe']}, seed {other['seed']}, {other['threads']} threads, "
                       f"{other['comparison']}: {other['train_seconds']:.0f} s of training, test accuracy "
                       f"{other['test_accuracy']:.3f}, held-out {other['held_out_accuracy']:.3f}; the recipe "
@@ -165,13 +169,13 @@ def plan(args) -> list:
         for threads in args.threads:
             for seed in args.seeds:
                 if threads != 1 or args.one_thread_seeds is None or seed in args.one_thread_seeds:
-                    runs.append((recipe, seed, threads, None))
+                    runs.append((recipe, seed, threads, None, None))
         fastest = max(args.threads)
         if args.controls:
-            runs += [(recipe, args.seeds[0], fastest, f"{CONTROL_EXAMPLES} reviews"),
-                     (recipe, args.seeds[0], fastest, f"learning rate / {CONTROL_RATE_DIVISOR}")]
+            runs += [(recipe, args.seeds[0], fastest, f"{CONTROL_EXAMPLES} reviews", None),
+                     (recipe, args.seeds[0], fastest, f"learning rate / {CONTROL_RATE_DIVISOR}", None)]
         if args.compare_random_batches and recipe.key == "lesson01":
-            runs.append((recipe, args.seeds[0], fastest, RANDOM_BATCHES))
+            runs.append((recipe, args.seeds[0], fastest, None, RANDOM_BATCHES))
     return runs
 
 
@@ -213,20 +217,18 @@ def main(argv=None) -> int:
         earlier = json.loads(out.with_suffix(".json").read_text())["runs"]
         result["runs"] = [r for r in earlier if r["recipe"] not in args.recipes]
     with tempfile.TemporaryDirectory() as tmp:
-        for recipe, seed, threads, control in plan(args):
+        for recipe, seed, threads, control, compared in plan(args):
             os.environ["FTCOURSE_TORCH_THREADS"] = str(threads)
-            change, compared = {}, None
-            if control == RANDOM_BATCHES:
-                change["grouped"], compared, control = False, control, None
-            elif control == f"{CONTROL_EXAMPLES} reviews":
+            change = {"grouped": False} if compared == RANDOM_BATCHES else {}
+            if control == f"{CONTROL_EXAMPLES} reviews":
                 change["train_examples"] = CONTROL_EXAMPLES
             elif control:
                 rates = course.profile.lora_learning_rate if recipe.lora else course.profile.learning_rate
                 change["learning_rate"] = rates / CONTROL_RATE_DIVISOR
             run = fine_tune(args.profile, output_dir=tmp, log=lambda message: None, lora=recipe.lora,
                             recipe=recipe.smoke_recipe, seed=seed, held_out=True, **change)
-            run = {"recipe": recipe.key, "control": control, "comparison": compared, **{k: v for k, v in run.items()
-                                                                 if k not in ("model_dir", "recipe")}}
+            run = {"recipe": recipe.key, "control": control, "comparison": compared,
+                   **{k: v for k, v in run.items() if k not in ("model_dir", "recipe")}}
             result["runs"].append(run)
             print(json.dumps(run), flush=True)
             out.with_suffix(".json").write_text(json.dumps(result, indent=1))

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from benchmarks.sentiment_margins import RANDOM_BATCHES, RECIPES, passes, recipe_runs, with_todays_marks
+from benchmarks.sentiment_margins import RANDOM_BATCHES, RECIPES, counterpart, passes, recipe_runs, with_todays_marks
 from ftcourse.shared.catalogue import ROOT
 from ftcourse.shared.profiles import PROFILES
 
@@ -70,6 +70,5 @@ def test_grouping_by_length_is_what_the_lesson_says_it_is():
     runs = today("cpu")["runs"]
     random = [r for r in runs if r.get("comparison") == RANDOM_BATCHES]
     assert len(random) == 1
-    grouped = next(r for r in recipe_runs(runs) if r["recipe"] == "lesson01" and
-                   (r["seed"], r["threads"]) == (random[0]["seed"], random[0]["threads"]))
+    grouped = counterpart(random[0], runs)
     assert grouped["train_seconds"] < random[0]["train_seconds"]
